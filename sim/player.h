@@ -1,0 +1,30 @@
+#pragma once
+// Plays a scenario against the model in virtual time: each step becomes an HTTP-shaped
+// request to the lattice-rest dialect at its due time; everything each client observes
+// goes to the trace; at the end the expectations are checked.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/scenario.h"
+#include "sim/trace.h"
+
+namespace th {
+
+struct PlayResult {
+  std::vector<std::string> failures;  // empty: every expectation held
+  std::string trace_hash;
+  uint64_t trace_lines = 0;
+  bool passed() const { return failures.empty(); }
+};
+
+PlayResult play_scenario(const Scenario& sc, uint64_t seed, TraceWriter& trace);
+
+// True when `actual` has every field of `pattern` with an equal (or, for objects,
+// recursively matching) value; arrays match element by element and in length.
+bool json_subset_match(const json& pattern, const json& actual);
+
+// The fields of one stream message that patterns can name (scenarios/README.md).
+json flatten_stream_data(const json& data, int64_t t_ms);
+
+}  // namespace th

@@ -1,0 +1,247 @@
+#include "sim/stream.h"
+
+#include <algorithm>
+
+#include "sim/assert.h"
+
+namespace th {
+
+bool Outbox::push(StreamMessage m) {
+  if (ended_) return false;
+  if (queue_.size() >= capacity_) {
+    end(m.time_ms, "queue_overflow");
+    return false;
+  }
+  queue_.push_back(std::move(m));
+  if (on_ready_) on_ready_();
+  return true;
+}
+
+void Outbox::end(int64_t time_ms, std::string reason) {
+  if (ended_) return;
+  ended_ = true;
+  end_time_ms_ = time_ms;
+  end_reason_ = std::move(reason);
+  if (on_ready_) on_ready_();
+}
+
+std::optional<StreamMessage> Outbox::pop() {
+  if (queue_.empty()) return std::nullopt;
+  StreamMessage m = std::move(queue_.front());
+  queue_.pop_front();
+  return m;
+}
+
+Subscription::Subscription(Clock& clock, uint64_t id, int64_t heartbeat_interval_ms,
+                           size_t queue_capacity)
+    : clock_(clock),
+      id_(id),
+      heartbeat_interval_ms_(heartbeat_interval_ms),
+      outbox_(std::make_shared<Outbox>(queue_capacity)) {
+  TH_ASSERT(heartbeat_interval_ms > 0, "heartbeat interval must be positive");
+  TH_ASSERT(queue_capacity > 0, "stream queue bound must be positive");
+}
+
+Subscription::~Subscription() { Subscription::stop(); }
+
+void Subscription::start() {
+  start_ms_ = clock_.now_ms();
+  schedule_heartbeat();
+}
+
+void Subscription::schedule_heartbeat() {
+  const int64_t due_ms = start_ms_ + (heartbeats_sent_ + 1) * heartbeat_interval_ms_;
+  heartbeat_timer_ = clock_.schedule_at(due_ms, [this] {
+    heartbeat_timer_.reset();
+    if (closed()) return;
+    ++heartbeats_sent_;
+    StreamMessage m;
+    m.kind = StreamMessage::Kind::kHeartbeat;
+    m.time_ms = clock_.now_ms();
+    if (emit(std::move(m))) schedule_heartbeat();
+  });
+}
+
+void Subscription::stop() {
+  closed_ = true;
+  if (heartbeat_timer_) {
+    clock_.cancel(*heartbeat_timer_);
+    heartbeat_timer_.reset();
+  }
+}
+
+void Subscription::end(const std::string& reason) {
+  outbox_->end(clock_.now_ms(), reason);
+  stop();
+}
+
+bool Subscription::emit(StreamMessage m) {
+  if (closed()) return false;
+  TH_ASSERT(m.time_ms == clock_.now_ms(), "a message is stamped with the time it is sent");
+  if (!outbox_->push(std::move(m))) {
+    stop();  // overflow ended the stream
+    return false;
+  }
+  return true;
+}
+
+std::optional<Error> validate_stream_request(const StreamRequest& r) {
+  constexpr int64_t kDayMs = 86'400'000;
+  if (r.heartbeat_interval_ms && *r.heartbeat_interval_ms < 0) {
+    return invalid_argument("heartbeatIntervalMs must not be negative (got " +
+                            std::to_string(*r.heartbeat_interval_ms) + ")");
+  }
+  if (r.heartbeat_interval_ms && *r.heartbeat_interval_ms > kDayMs) {
+    return invalid_argument("heartbeatIntervalMs must be at most 86400000 (24 h)");
+  }
+  if (r.rate_limit_ms < 0) {
+    return invalid_argument("rateLimit must not be negative (got " + std::to_string(r.rate_limit_ms) + ")");
+  }
+  if (r.rate_limit_ms > 0 && r.rate_limit_ms < kRateLimitMinMs) {
+    return invalid_argument("rateLimit must be 0 (no limit) or at least 250 ms (got " +
+                            std::to_string(r.rate_limit_ms) + ")");
+  }
+  if (r.rate_limit_ms > kDayMs) return invalid_argument("rateLimit must be at most 86400000 (24 h)");
+  if (r.task_type_urls && r.task_type_prefix) {
+    return invalid_argument("taskType takes either taskTypeUrls or taskTypePrefix, not both");
+  }
+  if (r.status_filter && r.status_filter->filter_type == FilterType::kInvalid) {
+    return invalid_argument("statusFilter.filterType must be FILTER_TYPE_INCLUSIVE or FILTER_TYPE_EXCLUSIVE");
+  }
+  if (r.parent_task_id) {
+    std::vector<std::string> with;
+    if (r.update_start_time_ms) with.emplace_back("updateStartTime");
+    if (!r.assignee.is_null()) with.emplace_back("assignee");
+    if (r.status_filter) with.emplace_back("statusFilter");
+    if (r.task_type_urls || r.task_type_prefix) with.emplace_back("taskType");
+    if (!with.empty()) {
+      std::string list;
+      for (const auto& w : with) list += (list.empty() ? "" : ", ") + w;
+      return invalid_argument(
+          "parentTaskId is mutually exclusive with updateStartTime, assignee, statusFilter and "
+          "taskType; the request also has " + list);
+    }
+  }
+  return std::nullopt;
+}
+
+bool passes_filters(const StreamRequest& r, const Task& t) {
+  if (r.parent_task_id) return t.parent_task_id == *r.parent_task_id;
+  if (r.task_type_urls) {
+    const std::string type = t.type_url();
+    if (std::find(r.task_type_urls->begin(), r.task_type_urls->end(), type) == r.task_type_urls->end()) {
+      return false;
+    }
+  }
+  if (r.task_type_prefix && t.type_url().rfind(*r.task_type_prefix, 0) != 0) return false;
+  if (r.update_start_time_ms && t.last_update_time_ms < *r.update_start_time_ms) return false;
+  if (!r.assignee.is_null()) {
+    const std::string want = principal_identity(r.assignee);
+    if (want.empty() || principal_identity(t.assignee) != want) return false;
+  }
+  if (r.status_filter) {
+    const auto& s = r.status_filter->statuses;
+    const bool listed = std::find(s.begin(), s.end(), t.status.status) != s.end();
+    if (listed != (r.status_filter->filter_type == FilterType::kInclusive)) return false;
+  }
+  return true;
+}
+
+TaskStream::TaskStream(Clock& clock, uint64_t id, StreamRequest request,
+                       int64_t heartbeat_interval_ms, size_t queue_capacity)
+    : Subscription(clock, id, heartbeat_interval_ms, queue_capacity), request_(std::move(request)) {
+  if (request_.views.empty()) request_.views.push_back(TaskView::kManager);
+}
+
+void TaskStream::send_preexisting(const std::vector<TaskPtr>& tasks) {
+  TH_ASSERT(!snapshot_sent_, "the preexisting snapshot is sent once");
+  snapshot_sent_ = true;
+  if (request_.exclude_preexisting_tasks) return;
+  for (const TaskPtr& t : tasks) {
+    if (is_terminal(t->status.status) || !passes_filters(request_, *t)) continue;
+    send_task_event(EventType::kPreexisting, t);
+  }
+}
+
+void TaskStream::on_created(const TaskPtr& t) {
+  TH_ASSERT(snapshot_sent_, "no live event before the preexisting snapshot");
+  if (closed() || !passes_filters(request_, *t)) return;
+  send_task_event(EventType::kCreated, t);  // never rate limited, opens no window
+}
+
+void TaskStream::on_updated(const TaskPtr& t) {
+  TH_ASSERT(snapshot_sent_, "no live event before the preexisting snapshot");
+  // Filters judge each update when it happens: an excluded update neither goes out
+  // nor replaces a pending one.
+  if (closed() || !passes_filters(request_, *t)) return;
+  if (request_.rate_limit_ms == 0) {
+    send_task_event(EventType::kUpdate, t);
+    return;
+  }
+  auto it = windows_.find(t->task_id);
+  if (it != windows_.end()) {
+    it->second.pending = t;  // trailing edge: the latest state wins
+    return;
+  }
+  send_task_event(EventType::kUpdate, t);  // leading edge
+  open_window(t->task_id);
+}
+
+void TaskStream::open_window(const std::string& task_id) {
+  Window& w = windows_[task_id];
+  w.pending.reset();
+  w.timer = clock_.schedule_after(request_.rate_limit_ms, [this, task_id] { on_window_end(task_id); });
+}
+
+void TaskStream::on_window_end(const std::string& task_id) {
+  auto it = windows_.find(task_id);
+  TH_ASSERT(it != windows_.end(), "a window timer fires for an open window");
+  TaskPtr pending = std::move(it->second.pending);
+  windows_.erase(it);
+  if (!pending || closed()) return;
+  send_task_event(EventType::kUpdate, pending);
+  open_window(task_id);  // every UPDATE sent opens a window, trailing ones too
+}
+
+void TaskStream::send_task_event(EventType type, const TaskPtr& t) {
+  if (type == EventType::kUpdate) {
+    auto [it, fresh] = last_version_.try_emplace(t->task_id, t->status_version);
+    TH_ASSERT(fresh || t->status_version > it->second, "versions rise on a stream, per task");
+    it->second = t->status_version;
+  } else {
+    last_version_[t->task_id] = t->status_version;
+  }
+  for (TaskView view : request_.views) {
+    StreamMessage m;
+    m.kind = StreamMessage::Kind::kTaskEvent;
+    m.time_ms = clock_.now_ms();
+    m.event_type = type;
+    m.view = view;
+    m.task = t;
+    if (!emit(std::move(m))) return;
+  }
+}
+
+void TaskStream::stop() {
+  for (auto& [id, w] : windows_) clock_.cancel(w.timer);
+  windows_.clear();
+  Subscription::stop();
+}
+
+bool AgentStream::deliver(std::shared_ptr<const AgentRequest> r) {
+  StreamMessage m;
+  m.kind = StreamMessage::Kind::kAgentRequest;
+  m.time_ms = clock_.now_ms();
+  m.agent_request = std::move(r);
+  return emit(std::move(m));
+}
+
+bool ManualControlStream::deliver(std::shared_ptr<const ManualControlFrame> f) {
+  StreamMessage m;
+  m.kind = StreamMessage::Kind::kManualControlFrame;
+  m.time_ms = clock_.now_ms();
+  m.frame = std::move(f);
+  return emit(std::move(m));
+}
+
+}  // namespace th
