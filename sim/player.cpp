@@ -157,7 +157,12 @@ class Player {
     const HttpRequest req = build_request(s);
     json line = {{"kind", "request"}, {"step", s.index}, {"client", s.client}, {"method", req.method},
                  {"path", req.target}, {"t_ms", rel_ms()}};
-    if (!req.body.empty()) line["body_bytes"] = req.body.size();
+    // What was sent, as sent: JSON bodies as JSON, raw ones as text.
+    if (s.has_body_text) {
+      line["body_text"] = req.body;
+    } else if (!req.body.empty()) {
+      line["body"] = json::parse(req.body);
+    }
     trace_.line(line);
     HttpResponse res = dialect_.handle(req, [this, &s](HttpResponse answer) {
       answered_[s.index] = true;
@@ -347,6 +352,8 @@ json flatten_stream_data(const json& data, int64_t t_ms) {
     if (const json* t = find_path(data, {"executeRequest", "task", "version", "taskId"})) {
       f["request"] = "execute";
       f["taskId"] = *t;
+      copy_if(f, "statusVersion", find_path(data, {"executeRequest", "task", "version", "statusVersion"}));
+      copy_if(f, "status", find_path(data, {"executeRequest", "task", "status", "status"}));
     } else if (const json* c = find_path(data, {"cancelRequest", "taskId"})) {
       f["request"] = "cancel";
       f["taskId"] = *c;

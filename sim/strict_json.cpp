@@ -69,6 +69,11 @@ json parse_strict(std::string_view text, const std::string& root) {
     const auto colon = what.rfind(": ");
     throw JsonError(root, "not valid JSON at byte " + std::to_string(e.byte) + ": " +
                               (colon == std::string::npos ? what : what.substr(colon + 2)));
+  } catch (const json::out_of_range& e) {
+    // A number too large for a double ("1e999") is the sender's mistake too.
+    std::string what = e.what();
+    const auto close = what.find("] ");
+    throw JsonError(root, "not valid JSON: " + (close == std::string::npos ? what : what.substr(close + 2)));
   }
 }
 
