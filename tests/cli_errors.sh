@@ -22,6 +22,7 @@ expect() {  # expected_status expected_stderr_fragment args...
 printf '{"format":1,"name":"N","title":"T","rules":["R"],"steps":[{"at_ms":-5,"do":"advance"}]}' >"$work/neg.json"
 printf '{"format":1,' >"$work/trunc.json"
 printf '{"format":1,"name":"N","title":"T","rules":["R"],"steps":[{"at_ms":0,"do":"advance"}],"extra":true}' >"$work/extra.json"
+printf '{"format":1,"name":"N","title":"T","rules":["R"],"steps":[{"at_ms":0,"do":"advance"}]}' >"$work/valid.json"
 
 expect 2 "no command given"
 expect 2 "unknown command \"frobnicate\"" frobnicate
@@ -32,7 +33,7 @@ expect 2 "$work/missing.json: cannot be read" run "$work/missing.json"
 expect 2 "$work/neg.json: \$.steps[0].at_ms: must not be negative" run "$work/neg.json"
 expect 2 "$work/trunc.json: \$: not valid JSON at byte" run "$work/trunc.json"
 expect 2 "$work/extra.json: \$.extra: unknown field" run "$work/extra.json"
-expect 2 "cannot write the trace" run --trace /nonexistent-dir/t.jsonl "$work/extra.json"
+expect 2 "cannot write the trace to /nonexistent-dir/t.jsonl" run --trace /nonexistent-dir/t.jsonl "$work/valid.json"
 expect 2 "unknown workload" bench --workload year-1m
 expect 2 "--hours takes an integer" bench --hours 0
 
