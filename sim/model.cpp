@@ -245,6 +245,12 @@ Result<QueryPage> TaskService::query_tasks(const TaskQuery& q) const {
   return page;
 }
 
+std::optional<Error> TaskService::stream_bound_reached() const {
+  if (streams_.size() < options_.stream_count_max) return std::nullopt;
+  return Error{ErrorKind::kResourceExhausted,
+               "the service serves at most " + std::to_string(options_.stream_count_max) + " streams"};
+}
+
 int64_t TaskService::default_heartbeat(std::optional<int64_t> asked) const {
   // Absent or 0 means the default (proto3: 0 is unset).
   return asked && *asked > 0 ? *asked : kDefaultHeartbeatIntervalMs;
@@ -259,10 +265,7 @@ Result<StreamHandle> TaskService::register_stream(std::unique_ptr<Subscription> 
 Result<StreamHandle> TaskService::open_task_stream(const StreamRequest& r) {
   reap_closed_streams();
   if (auto err = validate_stream_request(r)) return *err;
-  if (streams_.size() >= options_.stream_count_max) {
-    return Error{ErrorKind::kResourceExhausted,
-                 "the service serves at most " + std::to_string(options_.stream_count_max) + " streams"};
-  }
+  if (auto full = stream_bound_reached()) return *full;
   auto s = std::make_unique<TaskStream>(clock_, next_seq_++, r, default_heartbeat(r.heartbeat_interval_ms),
                                         options_.stream_queue_capacity);
   TaskStream* raw = s.get();
@@ -283,10 +286,7 @@ Result<StreamHandle> TaskService::open_agent_stream(const AgentSelector& selecto
   reap_closed_streams();
   if (selector.entity_ids.empty()) return invalid_argument("agentSelector.entityIds must name at least one agent");
   if (heartbeat_interval_ms < 0) return invalid_argument("heartbeatIntervalMs must not be negative");
-  if (streams_.size() >= options_.stream_count_max) {
-    return Error{ErrorKind::kResourceExhausted,
-                 "the service serves at most " + std::to_string(options_.stream_count_max) + " streams"};
-  }
+  if (auto full = stream_bound_reached()) return *full;
   auto s = std::make_unique<AgentStream>(clock_, next_seq_++, selector, default_heartbeat(heartbeat_interval_ms),
                                          options_.stream_queue_capacity);
   AgentStream* raw = s.get();
@@ -307,10 +307,7 @@ Result<StreamHandle> TaskService::open_manual_control_stream(const std::string& 
   auto it = tasks_.find(task_id);
   if (it == tasks_.end()) return not_found("no task with taskId \"" + task_id + "\"");
   if (heartbeat_interval_ms < 0) return invalid_argument("heartbeatIntervalMs must not be negative");
-  if (streams_.size() >= options_.stream_count_max) {
-    return Error{ErrorKind::kResourceExhausted,
-                 "the service serves at most " + std::to_string(options_.stream_count_max) + " streams"};
-  }
+  if (auto full = stream_bound_reached()) return *full;
   auto s = std::make_unique<ManualControlStream>(clock_, next_seq_++, task_id,
                                                  default_heartbeat(heartbeat_interval_ms),
                                                  options_.stream_queue_capacity);

@@ -120,6 +120,7 @@ class TaskService {
 
   void store(TaskPtr t);
   int64_t default_heartbeat(std::optional<int64_t> asked) const;
+  std::optional<Error> stream_bound_reached() const;
   Result<StreamHandle> register_stream(std::unique_ptr<Subscription> s);
   void notify_created(const TaskPtr& t);
   void notify_updated(const TaskPtr& t);

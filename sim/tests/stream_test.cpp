@@ -257,3 +257,36 @@ TEST_CASE("bounded queue: a stalled client's stream is ended, never silently thi
   f.at(100000);  // no heartbeat timer survives the end
   CHECK(box->size() == 3);
 }
+
+TEST_CASE("views: one event per requested view, in the order asked (gRPC)", "[stream][views]") {
+  Fixture f;
+  StreamRequest r;
+  r.views = {TaskView::kManager, TaskView::kAgent};
+  auto h = f.svc.open_task_stream(r);
+  REQUIRE(h.ok());
+  auto box = h.value().outbox;
+  f.create("task-a");
+  REQUIRE(box->size() == 2);
+  CHECK(box->pop()->view == TaskView::kManager);
+  CHECK(box->pop()->view == TaskView::kAgent);
+  StreamRequest none;  // no views asked: the manager's
+  none.exclude_preexisting_tasks = true;
+  auto h2 = f.svc.open_task_stream(none);
+  f.create("task-b");
+  REQUIRE(h2.value().outbox->size() == 1);
+  CHECK(h2.value().outbox->pop()->view == TaskView::kManager);
+}
+
+TEST_CASE("bounds: the service refuses streams beyond its maximum", "[stream][bound]") {
+  ServiceOptions o;
+  o.stream_count_max = 2;
+  Fixture f(o);
+  CHECK(f.svc.open_task_stream(StreamRequest{}).ok());
+  CHECK(f.svc.open_agent_stream(AgentSelector{{"agent-1"}}, 0).ok());
+  auto third = f.svc.open_manual_control_stream("none-such", 0);
+  CHECK(third.error().kind == ErrorKind::kNotFound);  // checked before the bound
+  f.create("task-1");
+  auto full = f.svc.open_manual_control_stream("task-1", 0);
+  REQUIRE_FALSE(full.ok());
+  CHECK(full.error().kind == ErrorKind::kResourceExhausted);
+}
