@@ -326,16 +326,20 @@ HttpResponse RestDialect::handle(const HttpRequest& req, ListenCallback on_liste
   const bool api = path.rfind("/api/v1/", 0) == 0;
   const bool harness = path.rfind("/_harness/", 0) == 0;
   if (!api && !harness) return error_response(ErrorKind::kNotFound, "no endpoint at " + path);
-  const std::string prefix = "Bearer ";
-  const std::string token =
-      req.authorization.rfind(prefix, 0) == 0 ? req.authorization.substr(prefix.size()) : "";
-  if (token.empty() || !options_.tokens.count(token)) {
+  if (!authorized(req)) {
     // Never echo the token: it may be a real secret sent to the wrong server.
     return error_response(ErrorKind::kUnauthenticated,
                           req.authorization.empty() ? "missing Authorization: Bearer <token> header"
                                                     : "the bearer token is not valid for this server");
   }
   return route(req, path, on_listen_answer);
+}
+
+bool RestDialect::authorized(const HttpRequest& req) const {
+  const std::string prefix = "Bearer ";
+  if (req.authorization.rfind(prefix, 0) != 0) return false;
+  const std::string token = req.authorization.substr(prefix.size());
+  return !token.empty() && options_.tokens.count(token) > 0;
 }
 
 HttpResponse RestDialect::with_body(const HttpRequest& req,

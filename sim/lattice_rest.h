@@ -51,6 +51,8 @@ class RestDialect {
   // A long poll's answer, later or before handle() returns.
   using ListenCallback = std::function<void(HttpResponse)>;
   HttpResponse handle(const HttpRequest& req, ListenCallback on_listen_answer = {});
+  // True when the request carries one of the accepted bearer tokens.
+  bool authorized(const HttpRequest& req) const;
 
  private:
   HttpResponse route(const HttpRequest& req, const std::string& path, ListenCallback& cb);

@@ -2,6 +2,8 @@
 //   tasksim run FILE... [--seed N] [--trace PATH]   play scenarios, check expectations
 //   tasksim bench [--json] [--workload NAME] [--hours H] [--seed N]
 // Exit status: 0 all passed, 1 an expectation failed, 2 bad usage or bad input.
+#include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -9,11 +11,14 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sim/player.h"
 #include "sim/scenario.h"
+#include "sim/server.h"
 #include "sim/trace.h"
 #include "sim/workload.h"
 
@@ -30,6 +35,15 @@ constexpr const char* kUsage =
     "      --trace PATH  write the traces (canonical JSON Lines) to PATH\n"
     "  tasksim bench [--json] [--workload day-1k] [--hours H] [--seed N]\n"
     "      Runs a generated workload in virtual time and reports its speed.\n"
+    "  tasksim serve --token T... | --tokens-file F  [--host H] [--port N]\n"
+    "                [--clock system|virtual] [--sse-chunking normal|coalesce|split]\n"
+    "                [--stale-status-version reject|ignore] [--max-body-bytes N]\n"
+    "                [--listen-hold-ms N] [--max-streams N] [--tls-cert PEM --tls-key PEM]\n"
+    "                [--seed N]\n"
+    "      The reference server: lattice-rest under /api/v1 until SIGINT or SIGTERM.\n"
+    "      Prints 'listening on http://HOST:PORT' first; --port 0 picks a free port.\n"
+    "      --clock virtual adds the test clock: GET /_harness/clock and\n"
+    "      POST /_harness/clock/advance {\"ms\":N}.\n"
     "  tasksim --help | --version\n"
     "exit status: 0 all passed, 1 an expectation failed, 2 bad usage or input\n";
 
@@ -184,6 +198,123 @@ int cmd_bench(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Each stream holds a socket, and the runner's clients theirs: lift the soft limit.
+void raise_open_file_limit() {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+// One token a line; blank lines and lines starting with # are skipped.
+bool read_tokens_file(const std::string& path, std::set<std::string>& tokens, std::string& err) {
+  std::ifstream in(path);
+  if (!in) {
+    err = "cannot read the tokens file " + path;
+    return false;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    tokens.insert(line);
+  }
+  return true;
+}
+
+int parse_serve_args(const std::vector<std::string>& args, th::ServerOptions& o) {
+  // A worker thread per open stream and per held listen: bound both.
+  o.service.stream_count_max = 1024;
+  o.service.listen_count_max = 256;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string v;
+    uint64_t n = 0;
+    if (a == "--host") {
+      if (!option_value(args, i, o.host)) return usage_error("--host takes an address");
+    } else if (a == "--port") {
+      if (!option_value(args, i, v) || !parse_u64(v, n) || n > 65535) return usage_error("--port takes 0..65535");
+      o.port = static_cast<int>(n);
+    } else if (a == "--token") {
+      if (!option_value(args, i, v) || v.empty()) return usage_error("--token takes a non-empty token");
+      o.tokens.insert(v);
+    } else if (a == "--tokens-file") {
+      std::string err;
+      if (!option_value(args, i, v)) return usage_error("--tokens-file takes a path");
+      if (!read_tokens_file(v, o.tokens, err)) return usage_error(err);
+    } else if (a == "--stale-status-version") {
+      if (!option_value(args, i, v) || (v != "reject" && v != "ignore")) {
+        return usage_error("--stale-status-version takes reject or ignore");
+      }
+      o.service.stale_status_version = v == "ignore" ? th::StalePolicy::kIgnore : th::StalePolicy::kReject;
+    } else if (a == "--clock") {
+      if (!option_value(args, i, v) || (v != "system" && v != "virtual")) return usage_error("--clock takes system or virtual");
+      o.virtual_clock = v == "virtual";
+    } else if (a == "--sse-chunking") {
+      if (!option_value(args, i, v) || (v != "normal" && v != "coalesce" && v != "split")) {
+        return usage_error("--sse-chunking takes normal, coalesce or split");
+      }
+      o.chunking = v == "split" ? th::SseChunking::kSplit : v == "coalesce" ? th::SseChunking::kCoalesce : th::SseChunking::kNormal;
+    } else if (a == "--max-body-bytes") {
+      if (!option_value(args, i, v) || !parse_u64(v, n) || n == 0 || n > (64u << 20)) {
+        return usage_error("--max-body-bytes takes 1..67108864");
+      }
+      o.max_body_bytes = n;
+    } else if (a == "--listen-hold-ms") {
+      if (!option_value(args, i, v) || !parse_u64(v, n) || n > 3'600'000) return usage_error("--listen-hold-ms takes 0..3600000");
+      o.service.listen_hold_ms = static_cast<int64_t>(n);
+    } else if (a == "--max-streams") {
+      if (!option_value(args, i, v) || !parse_u64(v, n) || n == 0 || n > 100'000) return usage_error("--max-streams takes 1..100000");
+      o.service.stream_count_max = n;
+    } else if (a == "--tls-cert") {
+      if (!option_value(args, i, o.tls_cert_path)) return usage_error("--tls-cert takes a PEM file");
+    } else if (a == "--tls-key") {
+      if (!option_value(args, i, o.tls_key_path)) return usage_error("--tls-key takes a PEM file");
+    } else if (a == "--seed") {
+      if (!option_value(args, i, v) || !parse_u64(v, o.seed)) return usage_error("--seed takes a non-negative integer");
+    } else if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else {
+      return usage_error("unknown serve option " + a);
+    }
+  }
+  if (o.tokens.empty()) return usage_error("serve needs --token or --tokens-file: every endpoint requires a token");
+  if (o.tls_cert_path.empty() != o.tls_key_path.empty()) return usage_error("--tls-cert and --tls-key go together");
+  return -1;
+}
+
+int cmd_serve(const std::vector<std::string>& args) {
+  th::ServerOptions o;
+  if (int status = parse_serve_args(args, o); status >= 0) return status;
+  raise_open_file_limit();
+  // Block the stop signals before any thread starts, so only the waiter below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  th::ReferenceServer server(o);
+  const int port = server.bind();
+  if (port == 0) {
+    std::fprintf(stderr, "tasksim: %s\n", server.error().c_str());
+    return 2;
+  }
+  std::printf("listening on %s://%s:%d\n", server.tls() ? "https" : "http", o.host.c_str(), port);
+  std::fflush(stdout);
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    server.stop();
+  });
+  server.serve();
+  server.stop();
+  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter if no signal came
+  waiter.join();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -201,5 +332,6 @@ int main(int argc, char** argv) {
   }
   if (cmd == "run") return cmd_run(args);
   if (cmd == "bench") return cmd_bench(args);
+  if (cmd == "serve") return cmd_serve(args);
   return usage_error("unknown command \"" + cmd + "\"");
 }

@@ -1,0 +1,293 @@
+#include "sim/server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <chrono>
+
+#include "sim/clock.h"
+#include "sim/rng.h"
+#include "sim/strict_json.h"
+#include "sim/timefmt.h"
+
+namespace th {
+namespace {
+
+constexpr int kListenBacklog = 4096;  // Debian's library listens with a backlog of 5
+constexpr auto kBarrierWait = std::chrono::seconds(10);
+
+void write_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+HttpResponse json_response(int status, json body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+std::unique_ptr<httplib::Server> make_http(const ServerOptions& o) {
+  if (!o.tls_cert_path.empty()) {
+    return std::make_unique<httplib::SSLServer>(o.tls_cert_path.c_str(), o.tls_key_path.c_str());
+  }
+  return std::make_unique<httplib::Server>();
+}
+
+}  // namespace
+
+ReferenceServer::ReferenceServer(ServerOptions options) : options_(std::move(options)) {
+  if (options_.virtual_clock) {
+    auto vc = std::make_unique<VirtualClock>(options_.virtual_start_ms);
+    virtual_clock_ = vc.get();
+    clock_ = std::move(vc);
+  } else {
+    clock_ = std::make_unique<SystemClock>(mu_);
+  }
+  rng_ = std::make_unique<Rng>(options_.seed);
+  service_ = std::make_unique<TaskService>(*clock_, *rng_, options_.service);
+  DialectOptions d;
+  d.tokens = options_.tokens;
+  d.max_body_bytes = options_.max_body_bytes;
+  dialect_ = std::make_unique<RestDialect>(*service_, d);
+
+  http_ = make_http(options_);
+  // Each open stream or held listen occupies a worker for its whole life.
+  // The library starts every pool thread at once, so the bounds of the model decide
+  // the pool: a stream or listen beyond them gets 429 instead of waiting for a worker.
+  const size_t workers = options_.worker_threads
+                             ? options_.worker_threads
+                             : options_.service.stream_count_max + options_.service.listen_count_max + 64;
+  http_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  http_->set_tcp_nodelay(true);
+  // The dialect answers oversized bodies with its JSON 413; the library's own bound
+  // only stops bodies far beyond it (and the error handler gives those JSON too).
+  http_->set_payload_max_length(options_.max_body_bytes * 4 + 4096);
+  auto route = [this](const httplib::Request& req, httplib::Response& res) { handle(&req, &res); };
+  http_->Get(".*", route);
+  http_->Post(".*", route);
+  http_->Put(".*", route);
+  http_->Delete(".*", route);
+  http_->Patch(".*", route);
+  http_->Options(".*", route);
+  http_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;  // ours: already JSON
+    const ErrorKind kind = res.status == 413 ? ErrorKind::kPayloadTooLarge
+                           : res.status == 404 ? ErrorKind::kNotFound
+                           : res.status == 405 ? ErrorKind::kMethodNotAllowed
+                                               : ErrorKind::kInvalidArgument;
+    const std::string message = res.status == 413 ? "the body is larger than this server accepts"
+                                                  : "the request could not be served as sent";
+    res.set_content(error_body(kind, message).dump(), "application/json");
+  });
+  http_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    // Never leak an exception's text; a 500 here is the server's bug, not the client's.
+    res.status = 500;
+    res.set_content(R"({"code":"INTERNAL","message":"internal error"})", "application/json");
+  });
+}
+
+ReferenceServer::~ReferenceServer() {
+  stop();
+  std::lock_guard<std::mutex> lock(mu_);
+  service_.reset();  // cancels the model's timers before the clock goes
+}
+
+int ReferenceServer::bind() {
+  if (!http_->is_valid()) {
+    error_ = "cannot load the TLS certificate " + options_.tls_cert_path + " and key " + options_.tls_key_path;
+    return 0;
+  }
+  int fd = -1;
+  http_->set_socket_options([&fd](int sock) {
+    fd = sock;
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  int port = options_.port;
+  if (port == 0) {
+    port = http_->bind_to_any_port(options_.host);
+  } else if (!http_->bind_to_port(options_.host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    error_ = "cannot listen on " + options_.host + ":" + std::to_string(options_.port);
+    return 0;
+  }
+  if (fd >= 0) ::listen(fd, kListenBacklog);
+  return port;
+}
+
+void ReferenceServer::serve() { http_->listen_after_bind(); }
+
+void ReferenceServer::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    if (service_) service_->end_all_streams("server_shutdown");
+    for (auto& [id, s] : streams_) s->cv.notify_all();
+  }
+  listen_cv_.notify_all();
+  written_cv_.notify_all();
+  http_->stop();
+}
+
+void ReferenceServer::handle(const void* request, void* response) {
+  const auto& req = *static_cast<const httplib::Request*>(request);
+  auto& res = *static_cast<httplib::Response*>(response);
+  HttpRequest r{req.method, req.target, req.get_header_value("Content-Type"),
+                req.get_header_value("Authorization"), req.body};
+  const std::string path = req.path;
+  std::unique_lock<std::mutex> lock(mu_);
+  HttpResponse out;
+  if (path.rfind("/_harness/clock", 0) == 0) {
+    out = clock_extension(lock, r, path);
+  } else if (path == "/api/v1/agent/listen" && req.method == "POST") {
+    out = wait_for_listen(lock, r);
+  } else {
+    out = dialect_->handle(r);
+  }
+  lock.unlock();
+  if (out.stream && out.status == 200) {
+    serve_stream(response, *out.stream);
+    return;
+  }
+  if (!out.allow.empty()) res.set_header("Allow", out.allow);
+  write_json(res, out.status, out.body);
+}
+
+HttpResponse ReferenceServer::wait_for_listen(std::unique_lock<std::mutex>& lock, const HttpRequest& req) {
+  auto answer = std::make_shared<std::optional<HttpResponse>>();
+  HttpResponse first = dialect_->handle(req, [this, answer](HttpResponse a) {
+    *answer = std::move(a);
+    listen_cv_.notify_all();
+  });
+  if (!first.listen_id) return first;
+  listen_cv_.wait(lock, [&] { return answer->has_value() || stopping_; });
+  if (answer->has_value()) return **answer;
+  service_->abandon_listen(*first.listen_id);
+  return json_response(200, json::object());  // shutting down: nothing was handed over
+}
+
+// GET /_harness/clock and POST /_harness/clock/advance {"ms":N}: only with a virtual
+// clock. An advance answers after every event that fell due is on its socket.
+HttpResponse ReferenceServer::clock_extension(std::unique_lock<std::mutex>& lock, const HttpRequest& req,
+                                              const std::string& path) {
+  if (!dialect_->authorized(req)) return json_response(401, error_body(ErrorKind::kUnauthenticated, "missing or invalid bearer token"));
+  if (!virtual_clock_) {
+    return json_response(404, error_body(ErrorKind::kNotFound, "this server runs on the system clock; no test clock"));
+  }
+  auto now = [this] {
+    const int64_t ms = virtual_clock_->now_ms();
+    return json{{"mode", "virtual"}, {"nowMs", ms}, {"now", format_rfc3339(ms)}};
+  };
+  if (path == "/_harness/clock") {
+    if (req.method != "GET") return json_response(405, error_body(ErrorKind::kMethodNotAllowed, "use GET"));
+    return json_response(200, now());
+  }
+  if (path != "/_harness/clock/advance") return json_response(404, error_body(ErrorKind::kNotFound, "no endpoint at " + path));
+  if (req.method != "POST") return json_response(405, error_body(ErrorKind::kMethodNotAllowed, "use POST"));
+  int64_t ms = 0;
+  try {
+    const json body = parse_strict(req.body.empty() ? "{}" : req.body, "body");
+    ObjectReader r(body, "body");
+    ms = r.required_int("ms");
+    r.finish();
+    if (ms < 0 || ms > 86'400'000LL * 365) throw JsonError("body.ms", "must be from 0 to one year of ms");
+  } catch (const JsonError& e) {
+    return json_response(400, error_body(ErrorKind::kInvalidArgument, e.what()));
+  }
+  virtual_clock_->advance_to(virtual_clock_->now_ms() + ms);
+  const bool done = written_cv_.wait_for(lock, kBarrierWait, [this] { return all_written() || stopping_; });
+  json out = now();
+  out["barrier"] = done ? "written" : "timeout";
+  return json_response(200, out);
+}
+
+bool ReferenceServer::all_written() const {
+  for (const auto& [id, s] : streams_) {
+    if (!s->handle.outbox->empty() || s->writes_in_flight > 0) return false;
+  }
+  return true;
+}
+
+// The SSE bytes for a batch of events, cut into writes as the chunking mode says.
+std::vector<std::string> ReferenceServer::frame(const std::vector<std::string>& events) const {
+  std::vector<std::string> writes;
+  std::string all;
+  for (const auto& e : events) {
+    std::string one = "data: " + e + "\n\n";
+    switch (options_.chunking) {
+      case SseChunking::kNormal: writes.push_back(std::move(one)); break;
+      case SseChunking::kCoalesce: all += one; break;
+      case SseChunking::kSplit:
+        // Mid-line, then between the two line ends: the places parsers get wrong.
+        writes.push_back(one.substr(0, one.size() / 2));
+        writes.push_back(one.substr(one.size() / 2, one.size() - one.size() / 2 - 1));
+        writes.push_back("\n");
+        break;
+    }
+  }
+  if (!all.empty()) writes.push_back(std::move(all));
+  return writes;
+}
+
+void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
+  auto& res = *static_cast<httplib::Response*>(response);
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  res.set_header("Connection", "close");  // one stream per connection
+  auto live = std::make_shared<LiveStream>();
+  live->handle = h;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    streams_.emplace(h.id, live);
+    LiveStream* raw = live.get();
+    h.outbox->set_on_ready([raw] { raw->cv.notify_one(); });
+  }
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [this, live](size_t, httplib::DataSink& sink) {
+        if (!live->opened) {
+          // The library sends the headers with the first write: a comment (ignored by
+          // SSE parsers) tells the client at once that its stream is open.
+          live->opened = true;
+          static constexpr char kOpen[] = ": stream open\n\n";
+          return sink.write(kOpen, sizeof kOpen - 1);
+        }
+        std::unique_lock<std::mutex> lock(mu_);
+        Outbox& box = *live->handle.outbox;
+        // Block until there is something to write: a provider that returns without
+        // writing is called again at once.
+        live->cv.wait_for(lock, std::chrono::seconds(1), [&] { return !box.empty() || box.ended() || stopping_; });
+        std::vector<std::string> events;
+        while (auto m = box.pop()) events.push_back(sse_data(*m));
+        const bool ended = box.ended() || stopping_;
+        live->writes_in_flight += events.size();
+        lock.unlock();
+        // A client that went away is seen only when a write fails: probe idle streams.
+        if (events.empty() && !ended) return sink.is_writable();
+        bool ok = true;
+        for (const auto& w : frame(events)) {
+          if (!(ok = sink.write(w.data(), w.size()))) break;
+        }
+        lock.lock();
+        live->writes_in_flight -= events.size();
+        lock.unlock();
+        written_cv_.notify_all();
+        if (!ok) return false;  // the client went away
+        if (ended) sink.done();
+        return true;
+      },
+      [this, live](bool) {
+        std::lock_guard<std::mutex> lock(mu_);
+        live->handle.outbox->set_on_ready(nullptr);
+        streams_.erase(live->handle.id);
+        if (service_) service_->close_stream(live->handle.id);
+        written_cv_.notify_all();
+      });
+}
+
+}  // namespace th

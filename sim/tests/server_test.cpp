@@ -1,0 +1,236 @@
+// The reference server over real HTTP on a loopback port (label `live`). Waits have
+// generous deadlines; nothing here asserts how fast the server was.
+#include <catch2/catch.hpp>
+#include <httplib.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+#include <thread>
+
+#include "sim/server.h"
+#include "sim/tests/sse_client.h"
+
+using namespace th;
+using namespace th::test;
+using json = nlohmann::json;
+
+namespace {
+
+struct Live {
+  explicit Live(ServerOptions o = {}) {
+    o.tokens = {"tok"};
+    if (o.service.stream_count_max == ServiceOptions{}.stream_count_max) o.service.stream_count_max = 256;
+    o.service.listen_count_max = 32;
+    server = std::make_unique<ReferenceServer>(o);
+    port = server->bind();
+    REQUIRE(port > 0);
+    thread = std::thread([this] { server->serve(); });
+    client = std::make_unique<httplib::Client>("127.0.0.1", port);
+    client->set_read_timeout(15, 0);
+  }
+  ~Live() {
+    server->stop();
+    thread.join();
+  }
+  httplib::Headers auth(const std::string& token = "tok") { return {{"Authorization", "Bearer " + token}}; }
+  httplib::Result post(const std::string& path, const std::string& body, const std::string& ct = "application/json") {
+    return client->Post(path.c_str(), auth(), body, ct.c_str());
+  }
+  httplib::Result put(const std::string& path, const std::string& body) {
+    return client->Put(path.c_str(), auth(), body, "application/json");
+  }
+  httplib::Result get(const std::string& path) { return client->Get(path.c_str(), auth()); }
+  void create(const std::string& id) { REQUIRE(post("/api/v1/tasks", json{{"taskId", id}}.dump())->status == 201); }
+  void set_status(const std::string& id, int version, const std::string& status) {
+    auto r = put("/api/v1/tasks/" + id + "/status",
+                 json{{"statusVersion", version}, {"newStatus", {{"status", status}}}}.dump());
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+  }
+
+  std::unique_ptr<ReferenceServer> server;
+  int port = 0;
+  std::thread thread;
+  std::unique_ptr<httplib::Client> client;
+};
+
+void check_error(const httplib::Result& r, int status, const std::string& code) {
+  REQUIRE(r);
+  CHECK(r->status == status);
+  CHECK(r->get_header_value("Content-Type") == "application/json");
+  CHECK_FALSE(r->has_header("EXCEPTION_WHAT"));
+  const json body = json::parse(r->body);
+  CHECK(body.value("code", "") == code);
+  CHECK_FALSE(body.value("message", "").empty());
+}
+
+}  // namespace
+
+TEST_CASE("live: every endpoint over HTTP", "[live]") {
+  ServerOptions o;
+  o.service.listen_hold_ms = 200;
+  Live s(o);
+  auto c = s.post("/api/v1/tasks", R"({"taskId":"task-1","relations":{"assignee":{"system":{"entityId":"agent-1"}}}})");
+  REQUIRE(c);
+  CHECK(c->status == 201);
+  CHECK(json::parse(c->body)["version"]["statusVersion"] == 1);
+  CHECK(s.get("/api/v1/tasks/task-1")->status == 200);
+  auto q = s.post("/api/v1/tasks/query", "{}");
+  CHECK(json::parse(q->body)["tasks"].size() == 1);
+  auto l = s.post("/api/v1/agent/listen", R"({"agentSelector":{"entityIds":["agent-1"]}})");
+  REQUIRE(l);
+  CHECK(json::parse(l->body)["executeRequest"]["task"]["status"]["status"] == "STATUS_SENT");
+  auto empty = s.post("/api/v1/agent/listen", R"({"agentSelector":{"entityIds":["agent-1"]}})");
+  CHECK(json::parse(empty->body) == json::object());  // held 200 ms, nothing to hand over
+  auto u = s.put("/api/v1/tasks/task-1/status", R"({"statusVersion":2,"newStatus":{"status":"STATUS_EXECUTING"}})");
+  CHECK(json::parse(u->body)["version"]["statusVersion"] == 3);
+  auto x = s.put("/api/v1/tasks/task-1/cancel", "{}");
+  CHECK(json::parse(x->body)["status"]["status"] == "STATUS_CANCEL_REQUESTED");
+}
+
+TEST_CASE("live: every client mistake is a 4xx with a JSON body", "[live][errors]") {
+  ServerOptions o;
+  o.max_body_bytes = 1024;
+  Live s(o);
+  s.create("task-1");
+  check_error(s.client->Get("/api/v1/tasks/task-1"), 401, "UNAUTHENTICATED");
+  check_error(s.client->Get("/api/v1/tasks/task-1", s.auth("wrong")), 401, "UNAUTHENTICATED");
+  check_error(s.get("/api/v1/tasks/none-such"), 404, "NOT_FOUND");
+  check_error(s.get("/api/v1/nowhere"), 404, "NOT_FOUND");
+  auto m = s.client->Delete("/api/v1/tasks/task-1", s.auth());
+  check_error(m, 405, "METHOD_NOT_ALLOWED");
+  CHECK(m->get_header_value("Allow") == "GET");
+  check_error(s.post("/api/v1/tasks", R"({"taskId":"task-1"})"), 409, "ALREADY_EXISTS");
+  check_error(s.post("/api/v1/tasks", std::string(2000, ' ')), 413, "PAYLOAD_TOO_LARGE");
+  check_error(s.post("/api/v1/tasks", std::string(100000, ' ')), 413, "PAYLOAD_TOO_LARGE");  // the library's bound
+  check_error(s.post("/api/v1/tasks", "taskId=x", "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE");
+  check_error(s.post("/api/v1/tasks", R"({"taskId": )"), 400, "INVALID_ARGUMENT");
+  check_error(s.post("/api/v1/tasks", R"({"displayName": 5})"), 400, "INVALID_ARGUMENT");
+  check_error(s.post("/api/v1/tasks/stream", R"({"rateLimit": 100})"), 400, "INVALID_ARGUMENT");
+  check_error(s.post("/api/v1/tasks/stream", R"({"parentTaskId":"p-task","assignee":{"user":{"userId":"u"}}})"), 400,
+              "INVALID_ARGUMENT");
+  check_error(s.get("/_harness/clock"), 404, "NOT_FOUND");  // system clock: no test clock
+}
+
+TEST_CASE("live: SSE heartbeats in real time, content type and caching", "[live][sse]") {
+  Live s;
+  SseClient sse(s.port, "/api/v1/tasks/stream", R"({"heartbeatIntervalMs":100})");
+  REQUIRE(sse.wait_events(3));
+  CHECK(sse.status() == 200);
+  CHECK(sse.content_type() == "text/event-stream");
+  CHECK(sse.cache_control() == "no-cache");
+  for (const auto& e : sse.events()) CHECK(e["event"] == "heartbeat");
+}
+
+TEST_CASE("live: preexisting tasks before live ones", "[live][sse]") {
+  Live s;
+  s.create("task-1");
+  s.create("task-2");
+  SseClient sse(s.port, "/api/v1/tasks/stream", "{}");
+  REQUIRE(sse.wait_events(2));
+  s.create("task-3");
+  REQUIRE(sse.wait_events(3));
+  auto ev = sse.events_of("task_event");
+  REQUIRE(ev.size() == 3);
+  CHECK(ev[0]["taskEvent"]["eventType"] == "EVENT_TYPE_PREEXISTING");
+  CHECK(ev[1]["taskEvent"]["eventType"] == "EVENT_TYPE_PREEXISTING");
+  CHECK(ev[2]["taskEvent"]["eventType"] == "EVENT_TYPE_CREATED");
+  CHECK(ev[2]["taskEvent"]["task"]["version"]["taskId"] == "task-3");
+}
+
+TEST_CASE("live: rate limiting in real time coalesces to the latest state", "[live][sse]") {
+  Live s;
+  s.create("task-1");
+  SseClient sse(s.port, "/api/v1/tasks/stream", R"({"rateLimit":3000,"excludePreexistingTasks":true})");
+  REQUIRE(sse.wait_status());
+  // Five updates well inside one 3 s window: the first goes out at once, the last
+  // state when the window ends, the three between never.
+  const char* path[] = {"STATUS_SENT", "STATUS_ACK", "STATUS_WILCO", "STATUS_EXECUTING", "STATUS_DONE_OK"};
+  for (int v = 1; v <= 5; ++v) s.set_status("task-1", v, path[v - 1]);
+  REQUIRE(sse.wait_events(2, std::chrono::seconds(15)));
+  auto ev = sse.events_of("task_event");
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[0]["taskEvent"]["task"]["version"]["statusVersion"] == 2);
+  CHECK(ev[1]["taskEvent"]["task"]["version"]["statusVersion"] == 6);
+  CHECK(ev[1]["taskEvent"]["task"]["status"]["status"] == "STATUS_DONE_OK");
+}
+
+TEST_CASE("live: every chunking mode parses to the same events", "[live][sse]") {
+  for (SseChunking mode : {SseChunking::kNormal, SseChunking::kCoalesce, SseChunking::kSplit}) {
+    ServerOptions o;
+    o.chunking = mode;
+    o.virtual_clock = true;  // ten heartbeats fall due in one advance: one batch
+    Live s(o);
+    SseClient sse(s.port, "/api/v1/tasks/stream", R"({"heartbeatIntervalMs":100})");
+    REQUIRE(sse.wait_status());
+    auto adv = s.post("/_harness/clock/advance", R"({"ms":1000})");
+    REQUIRE(adv);
+    REQUIRE(adv->status == 200);
+    CHECK(json::parse(adv->body)["barrier"] == "written");
+    REQUIRE(sse.wait_events(10));
+    auto beats = sse.events_of("heartbeat");
+    REQUIRE(beats.size() == 10);
+    CHECK(beats[0]["timestamp"] == "2026-01-01T00:00:00.100Z");
+    CHECK(beats[9]["timestamp"] == "2026-01-01T00:00:01Z");
+    const auto chunks = sse.chunks();
+    if (mode == SseChunking::kCoalesce) CHECK(chunks.size() < 10);   // several events per write
+    if (mode == SseChunking::kSplit) CHECK(chunks.size() >= 20);     // each event in pieces
+  }
+}
+
+TEST_CASE("live: the test clock extension", "[live][clock]") {
+  ServerOptions o;
+  o.virtual_clock = true;
+  Live s(o);
+  auto now = s.get("/_harness/clock");
+  REQUIRE(now);
+  CHECK(json::parse(now->body) == json{{"mode", "virtual"}, {"now", "2026-01-01T00:00:00Z"}, {"nowMs", 1767225600000}});
+  check_error(s.post("/_harness/clock/advance", R"({"ms":-1})"), 400, "INVALID_ARGUMENT");
+  check_error(s.post("/_harness/clock/advance", R"({"seconds":1})"), 400, "INVALID_ARGUMENT");
+  check_error(s.client->Post("/_harness/clock/advance", R"({"ms":1})", "application/json"), 401, "UNAUTHENTICATED");
+  auto a = s.post("/_harness/clock/advance", R"({"ms":1500})");
+  CHECK(json::parse(a->body)["now"] == "2026-01-01T00:00:01.500Z");
+}
+
+TEST_CASE("live: 200 concurrent streams each receive an update", "[live][sse]") {
+  Live s;
+  std::vector<std::unique_ptr<SseClient>> streams;
+  for (int i = 0; i < 200; ++i) {
+    streams.push_back(std::make_unique<SseClient>(s.port, "/api/v1/tasks/stream", R"({"excludePreexistingTasks":true})"));
+  }
+  for (auto& c : streams) REQUIRE(c->wait_status());
+  s.create("task-1");
+  int received = 0;
+  for (auto& c : streams) received += c->wait_events(1) ? 1 : 0;
+  CHECK(received == 200);
+}
+
+TEST_CASE("live: tasksim serve stops on SIGTERM, ending its streams, and exits 0", "[live][signal]") {
+  int out[2];
+  REQUIRE(pipe(out) == 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_addclose(&fa, out[0]);
+  const char* argv[] = {TASKSIM_PATH, "serve", "--port", "0", "--token", "tok", nullptr};
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, TASKSIM_PATH, &fa, nullptr, const_cast<char**>(argv), environ) == 0);
+  close(out[1]);
+  std::string line;
+  char ch = 0;
+  while (read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
+  close(out[0]);
+  REQUIRE(line.rfind("listening on http://127.0.0.1:", 0) == 0);
+  const int port = std::stoi(line.substr(line.rfind(':') + 1));
+  SseClient sse(port, "/api/v1/tasks/stream", "{}");
+  REQUIRE(sse.wait_status());
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  CHECK(sse.wait_finished(std::chrono::seconds(10)));
+  int status = 0;
+  for (int i = 0; i < 1000 && waitpid(pid, &status, WNOHANG) == 0; ++i) usleep(10000);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
