@@ -217,7 +217,9 @@ TEST_CASE("live: tasksim serve stops on SIGTERM, ending its streams, and exits 0
   posix_spawn_file_actions_addclose(&fa, out[0]);
   const char* argv[] = {TASKSIM_PATH, "serve", "--port", "0", "--token", "tok", nullptr};
   pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, TASKSIM_PATH, &fa, nullptr, const_cast<char**>(argv), environ) == 0);
+  const int spawned = posix_spawn(&pid, TASKSIM_PATH, &fa, nullptr, const_cast<char**>(argv), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  REQUIRE(spawned == 0);
   close(out[1]);
   std::string line;
   char ch = 0;
