@@ -303,12 +303,17 @@ std::string sse_data(const StreamMessage& m) {
     case StreamMessage::Kind::kHeartbeat:
       out = {{"event", "heartbeat"}, {"timestamp", format_rfc3339(m.time_ms)}};
       break;
-    case StreamMessage::Kind::kTaskEvent:
-      // The REST dialect has no views: every event is the manager's view.
-      out = {{"event", "task_event"},
-             {"taskEvent",
-              {{"eventType", to_name(m.event_type)}, {"task", task_to_json(*m.task)}, {"time", format_rfc3339(m.time_ms)}}}};
-      break;
+    case StreamMessage::Kind::kTaskEvent: {
+      // The REST dialect has no views: every event is the manager's view. Spliced
+      // around the snapshot's memoized text, keys in the order dump() gives them.
+      const auto task = m.task->wire_text.get([&] { return task_to_json(*m.task).dump(); });
+      std::string text = R"({"event":"task_event","taskEvent":{"eventType":")";
+      text += to_name(m.event_type);
+      text += R"(","task":)";
+      text += *task;
+      text += R"(,"time":")" + format_rfc3339(m.time_ms) + "\"}}";
+      return text;
+    }
     case StreamMessage::Kind::kAgentRequest:
       out = agent_request_to_json(m.agent_request.get());
       out["event"] = "agent_request";

@@ -262,11 +262,16 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         // Block until there is something to write: a provider that returns without
         // writing is called again at once.
         live->cv.wait_for(lock, std::chrono::seconds(1), [&] { return !box.empty() || box.ended() || stopping_; });
-        std::vector<std::string> events;
-        while (auto m = box.pop()) events.push_back(sse_data(*m));
+        std::vector<StreamMessage> messages;
+        while (auto m = box.pop()) messages.push_back(std::move(*m));
         const bool ended = box.ended() || stopping_;
-        live->writes_in_flight += events.size();
+        live->writes_in_flight += messages.size();
         lock.unlock();
+        // Serialize outside the lock: snapshots are immutable, and 1,000 streams
+        // turning one update into JSON must not take turns.
+        std::vector<std::string> events;
+        events.reserve(messages.size());
+        for (const auto& m : messages) events.push_back(sse_data(m));
         // A client that went away is seen only when a write fails: probe idle streams.
         if (events.empty() && !ended) return sink.is_writable();
         bool ok = true;

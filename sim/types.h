@@ -2,6 +2,8 @@
 // The Lattice Task Manager's vocabulary: one definition of each enum and its wire
 // names, the Task, and the Result type the model answers with.
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +70,30 @@ struct StatusInfo {
   std::optional<int64_t> start_time_ms;
 };
 
+// A memo of one immutable snapshot's serialized form, shared by every stream that
+// sends it (1,000 streams, one update: one serialization). Copies start empty,
+// because a copy is made to be changed.
+class TextMemo {
+ public:
+  TextMemo() = default;
+  TextMemo(const TextMemo&) {}
+  TextMemo& operator=(const TextMemo&) {
+    std::lock_guard<std::mutex> lock(mu_);
+    text_.reset();
+    return *this;
+  }
+  template <typename Make>
+  std::shared_ptr<const std::string> get(Make make) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!text_) text_ = std::make_shared<const std::string>(make());
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<const std::string> text_;
+};
+
 struct Task {
   std::string task_id;
   int64_t definition_version = 1;
@@ -92,6 +118,7 @@ struct Task {
   // Model bookkeeping, not part of the wire form.
   uint64_t create_seq = 0;   // creation order: snapshot and paging order
   bool handed_over = false;  // delivered to its agent ("sent")
+  TextMemo wire_text;        // the dialect's serialization of this snapshot
 
   // The specification's type URL, "" when there is none.
   std::string type_url() const;

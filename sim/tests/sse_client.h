@@ -43,7 +43,10 @@ class SseClient {
         while ((end = buf_.find("\n\n")) != std::string::npos) {
           const std::string ev = buf_.substr(0, end);
           buf_.erase(0, end + 2);
-          if (ev.rfind("data: ", 0) == 0) events_.push_back(nlohmann::json::parse(ev.substr(6)));
+          if (ev.rfind("data: ", 0) == 0) {
+            events_.push_back(nlohmann::json::parse(ev.substr(6)));
+            times_.push_back(std::chrono::steady_clock::now());
+          }
         }
         cv_.notify_all();
         return true;
@@ -86,6 +89,11 @@ class SseClient {
     }
     return out;
   }
+  // When each event was complete at the client, in the order of events().
+  std::vector<std::chrono::steady_clock::time_point> times() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return times_;
+  }
   std::vector<size_t> chunks() {
     std::lock_guard<std::mutex> lock(mu_);
     return chunks_;
@@ -114,6 +122,7 @@ class SseClient {
   std::condition_variable cv_;
   std::string buf_;
   std::vector<nlohmann::json> events_;
+  std::vector<std::chrono::steady_clock::time_point> times_;
   std::vector<size_t> chunks_;
   int status_ = 0;
   std::string content_type_, cache_control_;
