@@ -38,7 +38,8 @@ constexpr const char* kUsage =
     "  tasksim serve --token T... | --tokens-file F  [--host H] [--port N]\n"
     "                [--clock system|virtual] [--sse-chunking normal|coalesce|split]\n"
     "                [--stale-status-version reject|ignore] [--max-body-bytes N]\n"
-    "                [--listen-hold-ms N] [--max-streams N] [--tls-cert PEM --tls-key PEM]\n"
+    "                [--listen-hold-ms N] [--max-streams N] [--stream-queue-capacity N]\n"
+    "                [--tls-cert PEM --tls-key PEM]\n"
     "                [--seed N]\n"
     "      The reference server: lattice-rest under /api/v1 until SIGINT or SIGTERM.\n"
     "      Prints 'listening on http://HOST:PORT' first; --port 0 picks a free port.\n"
@@ -267,6 +268,11 @@ int parse_serve_args(const std::vector<std::string>& args, th::ServerOptions& o)
     } else if (a == "--max-streams") {
       if (!option_value(args, i, v) || !parse_u64(v, n) || n == 0 || n > 100'000) return usage_error("--max-streams takes 1..100000");
       o.service.stream_count_max = n;
+    } else if (a == "--stream-queue-capacity") {
+      if (!option_value(args, i, v) || !parse_u64(v, n) || n == 0 || n > 1'000'000) {
+        return usage_error("--stream-queue-capacity takes 1..1000000");
+      }
+      o.service.stream_queue_capacity = n;
     } else if (a == "--tls-cert") {
       if (!option_value(args, i, o.tls_cert_path)) return usage_error("--tls-cert takes a PEM file");
     } else if (a == "--tls-key") {
