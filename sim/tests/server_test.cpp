@@ -92,6 +92,26 @@ TEST_CASE("live: every endpoint over HTTP", "[live]") {
   CHECK(json::parse(u->body)["version"]["statusVersion"] == 3);
   auto x = s.put("/api/v1/tasks/task-1/cancel", "{}");
   CHECK(json::parse(x->body)["status"]["status"] == "STATUS_CANCEL_REQUESTED");
+
+  // The agent stream: a task for agent-2 is handed over on it.
+  SseClient agent(s.port, "/api/v1/agent/stream", R"({"agentSelector":{"entityIds":["agent-2"]}})");
+  REQUIRE(agent.wait_status());
+  REQUIRE(s.post("/api/v1/tasks", R"({"taskId":"task-2","relations":{"assignee":{"system":{"entityId":"agent-2"}}}})")->status == 201);
+  REQUIRE(agent.wait_events(1));
+  CHECK(agent.events()[0]["event"] == "agent_request");
+  CHECK(agent.events()[0]["executeRequest"]["task"]["version"]["taskId"] == "task-2");
+
+  // The manual-control stream: an operator's frame arrives; a terminal status ends it.
+  SseClient manual(s.port, "/api/v1/tasks/task-2/manual-control/stream", "{}");
+  REQUIRE(manual.wait_status());
+  auto f = s.post("/_harness/tasks/task-2/manual-control/frames", R"({"epochMicros":1,"sequence":1})");
+  REQUIRE(f);
+  CHECK(f->status == 200);
+  REQUIRE(manual.wait_events(1));
+  CHECK(manual.events()[0]["event"] == "manual_control_frame");
+  CHECK(manual.events()[0]["sequence"] == 1);
+  s.set_status("task-2", 2, "STATUS_DONE_OK");
+  CHECK(manual.wait_finished());
 }
 
 TEST_CASE("live: every client mistake is a 4xx with a JSON body", "[live][errors]") {
