@@ -3,8 +3,8 @@
 #include <cctype>
 #include <vector>
 
-#include "sim/strict_json.h"
-#include "sim/timefmt.h"
+#include "scenarios/format/strict_json.h"
+#include "scenarios/format/timefmt.h"
 
 namespace th {
 namespace {

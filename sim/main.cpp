@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "sim/player.h"
-#include "sim/scenario.h"
+#include "scenarios/format/scenario.h"
 #include "sim/server.h"
 #include "sim/trace.h"
 #include "sim/workload.h"

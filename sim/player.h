@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/scenario.h"
+#include "scenarios/format/expect.h"
+#include "scenarios/format/scenario.h"
 #include "sim/trace.h"
 
 namespace th {
@@ -19,12 +20,5 @@ struct PlayResult {
 };
 
 PlayResult play_scenario(const Scenario& sc, uint64_t seed, TraceWriter& trace);
-
-// True when `actual` has every field of `pattern` with an equal (or, for objects,
-// recursively matching) value; arrays match element by element and in length.
-bool json_subset_match(const json& pattern, const json& actual);
-
-// The fields of one stream message that patterns can name (scenarios/README.md).
-json flatten_stream_data(const json& data, int64_t t_ms);
 
 }  // namespace th

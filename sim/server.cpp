@@ -7,8 +7,8 @@
 
 #include "sim/clock.h"
 #include "sim/rng.h"
-#include "sim/strict_json.h"
-#include "sim/timefmt.h"
+#include "scenarios/format/strict_json.h"
+#include "scenarios/format/timefmt.h"
 
 namespace th {
 namespace {

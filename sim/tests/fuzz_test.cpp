@@ -7,7 +7,7 @@
 
 #include "sim/lattice_rest.h"
 #include "sim/player.h"
-#include "sim/scenario.h"
+#include "scenarios/format/scenario.h"
 #include "sim/tests/fixture.h"
 
 using namespace th;

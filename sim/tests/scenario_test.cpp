@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/player.h"
-#include "sim/scenario.h"
+#include "scenarios/format/scenario.h"
 
 using namespace th;
 

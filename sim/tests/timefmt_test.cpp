@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "sim/timefmt.h"
+#include "scenarios/format/timefmt.h"
 
 using th::format_rfc3339;
 using th::parse_rfc3339;

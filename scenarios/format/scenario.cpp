@@ -1,12 +1,12 @@
-#include "sim/scenario.h"
+#include "scenarios/format/scenario.h"
 
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include "sim/strict_json.h"
-#include "sim/timefmt.h"
+#include "scenarios/format/strict_json.h"
+#include "scenarios/format/timefmt.h"
 
 namespace th {
 namespace {

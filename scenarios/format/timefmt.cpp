@@ -1,4 +1,4 @@
-#include "sim/timefmt.h"
+#include "scenarios/format/timefmt.h"
 
 #include <cctype>
 #include <cstdio>

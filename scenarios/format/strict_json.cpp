@@ -1,4 +1,4 @@
-#include "sim/strict_json.h"
+#include "scenarios/format/strict_json.h"
 
 #include <charconv>
 

@@ -1,0 +1,171 @@
+#include "scenarios/format/expect.h"
+
+namespace th {
+namespace {
+
+const json* find_path(const json& j, std::initializer_list<const char*> keys) {
+  const json* cur = &j;
+  for (const char* k : keys) {
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(k);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+  }
+  return cur;
+}
+
+void copy_if(json& out, const char* key, const json* v) {
+  if (v) out[key] = *v;
+}
+
+std::string describe(const json& f) {
+  std::string s = "t=" + std::to_string(f.value("t_ms", int64_t{0}));
+  for (const char* k : {"eventType", "request", "taskId", "status", "statusVersion", "errorCode", "sequence"}) {
+    if (f.contains(k)) s += " " + std::string(k) + "=" + (f[k].is_string() ? f[k].get<std::string>() : f[k].dump());
+  }
+  return s;
+}
+
+std::string describe_all(const std::vector<json>& list) {
+  std::string s;
+  for (const json& f : list) s += "\n      " + describe(f);
+  return s.empty() ? " (none)" : s;
+}
+
+void check_list(std::vector<std::string>& fails, const std::string& where, const char* what,
+                const std::vector<json>& expected, const std::vector<json>& seen) {
+  if (expected.size() != seen.size()) {
+    fails.push_back(where + ": expected " + std::to_string(expected.size()) + " " + what + ", saw " +
+                    std::to_string(seen.size()) + ":" + describe_all(seen));
+    return;
+  }
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (!json_subset_match(expected[i], seen[i])) {
+      fails.push_back(where + ": " + what + "[" + std::to_string(i) + "]: expected " + expected[i].dump() + ", saw " +
+                      describe(seen[i]) + "; all:" + describe_all(seen));
+      return;
+    }
+  }
+}
+
+std::vector<json> of_kind(const ObservedStream& st, const char* event) {
+  std::vector<json> out;
+  for (const json& f : st.messages) {
+    if (f.value("event", "") == event) out.push_back(f);
+  }
+  return out;
+}
+
+void check_one_stream(std::vector<std::string>& fails, const std::string& where, const StreamExpect& e,
+                      const ObservedStream& st) {
+  if (e.task_events) check_list(fails, where, "task_events", *e.task_events, of_kind(st, "task_event"));
+  if (e.agent_requests) check_list(fails, where, "agent_requests", *e.agent_requests, of_kind(st, "agent_request"));
+  if (e.frames) check_list(fails, where, "frames", *e.frames, of_kind(st, "manual_control_frame"));
+  if (e.heartbeats_ms) {
+    std::vector<int64_t> seen;
+    for (const json& f : of_kind(st, "heartbeat")) seen.push_back(f["t_ms"].get<int64_t>());
+    if (seen != *e.heartbeats_ms) {
+      fails.push_back(where + ": expected heartbeats at " + json(*e.heartbeats_ms).dump() + ", saw " + json(seen).dump());
+    }
+  }
+  for (const json& p : e.never) {
+    for (const json& f : st.messages) {
+      if (json_subset_match(p, f)) fails.push_back(where + ": saw " + describe(f) + ", which must never appear (" + p.dump() + ")");
+    }
+  }
+  if (e.end && (!st.end || !json_subset_match(*e.end, *st.end))) {
+    fails.push_back(where + ": expected the server to end it with " + e.end->dump() + ", got " +
+                    (st.end ? st.end->dump() : "no end"));
+  }
+  if (!e.end && st.end) fails.push_back(where + ": the server ended it unexpectedly: " + st.end->dump());
+}
+
+}  // namespace
+
+bool json_subset_match(const json& pattern, const json& actual) {
+  if (pattern.is_object()) {
+    if (!actual.is_object()) return false;
+    for (auto it = pattern.begin(); it != pattern.end(); ++it) {
+      auto a = actual.find(it.key());
+      if (a == actual.end() || !json_subset_match(*it, *a)) return false;
+    }
+    return true;
+  }
+  if (pattern.is_array()) {
+    if (!actual.is_array() || actual.size() != pattern.size()) return false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+      if (!json_subset_match(pattern[i], actual[i])) return false;
+    }
+    return true;
+  }
+  return pattern == actual;
+}
+
+json flatten_stream_data(const json& data, int64_t t_ms) {
+  json f = {{"t_ms", t_ms}};
+  copy_if(f, "event", find_path(data, {"event"}));
+  const std::string event = data.is_object() ? data.value("event", "") : "";
+  if (event == "task_event") {
+    copy_if(f, "eventType", find_path(data, {"taskEvent", "eventType"}));
+    copy_if(f, "taskId", find_path(data, {"taskEvent", "task", "version", "taskId"}));
+    copy_if(f, "statusVersion", find_path(data, {"taskEvent", "task", "version", "statusVersion"}));
+    copy_if(f, "status", find_path(data, {"taskEvent", "task", "status", "status"}));
+    copy_if(f, "errorCode", find_path(data, {"taskEvent", "task", "status", "taskError", "code"}));
+  } else if (event == "agent_request") {
+    if (const json* t = find_path(data, {"executeRequest", "task", "version", "taskId"})) {
+      f["request"] = "execute";
+      f["taskId"] = *t;
+      copy_if(f, "statusVersion", find_path(data, {"executeRequest", "task", "version", "statusVersion"}));
+      copy_if(f, "status", find_path(data, {"executeRequest", "task", "status", "status"}));
+    } else if (const json* c = find_path(data, {"cancelRequest", "taskId"})) {
+      f["request"] = "cancel";
+      f["taskId"] = *c;
+    } else if (const json* d = find_path(data, {"completeRequest", "taskId"})) {
+      f["request"] = "complete";
+      f["taskId"] = *d;
+    }
+  } else if (event == "manual_control_frame") {
+    copy_if(f, "taskId", find_path(data, {"taskId"}));
+    copy_if(f, "sequence", find_path(data, {"sequence"}));
+    copy_if(f, "epochMicros", find_path(data, {"epochMicros"}));
+  }
+  return f;
+}
+
+std::vector<std::string> check_response(const Step& s, int status, const json& body, int64_t t_ms) {
+  std::vector<std::string> fails;
+  if (!s.expect) return fails;
+  const ResponseExpect& e = *s.expect;
+  const std::string where = s.path + " (" + s.action + ")";
+  if (e.status && *e.status != status) {
+    fails.push_back(where + ": expected status " + std::to_string(*e.status) + ", got " + std::to_string(status) +
+                    (body.is_null() ? "" : " with body " + body.dump()));
+  }
+  if (e.body && !json_subset_match(*e.body, body)) {
+    fails.push_back(where + ": body does not match " + e.body->dump() + "; got " + body.dump());
+  }
+  if (e.body_exact && *e.body_exact != body) {
+    fails.push_back(where + ": body is not exactly " + e.body_exact->dump() + "; got " + body.dump());
+  }
+  if (e.t_ms && *e.t_ms != t_ms) {
+    fails.push_back(where + ": expected the answer at t_ms " + std::to_string(*e.t_ms) + ", got it at " +
+                    std::to_string(t_ms));
+  }
+  return fails;
+}
+
+std::vector<std::string> check_streams(const Scenario& sc, const std::map<std::string, ObservedStream>& seen) {
+  std::vector<std::string> fails;
+  for (const auto& [name, e] : sc.expect_streams) {
+    const std::string where = "stream \"" + name + "\" (" + e.path + ")";
+    auto it = seen.find(name);
+    if (it == seen.end()) {
+      fails.push_back(where + ": the stream never opened");
+      continue;
+    }
+    check_one_stream(fails, where, e, it->second);
+  }
+  return fails;
+}
+
+}  // namespace th
