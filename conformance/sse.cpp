@@ -54,6 +54,9 @@ void SseParser::line(std::string_view l) {
   }
   if (l.front() == ':') {
     ++comments_;
+    std::string_view text = l.substr(1);
+    if (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    last_comment_ = text;
     return;
   }
   const size_t colon = l.find(':');

@@ -30,6 +30,8 @@ class SseParser {
   const std::vector<std::string>& faults() const { return faults_; }
   std::optional<int64_t> retry_ms() const { return retry_ms_; }
   uint64_t comments() const { return comments_; }
+  // The text of the last comment line, without its colon and one leading space.
+  const std::string& last_comment() const { return last_comment_; }
   uint64_t bytes() const { return offset_; }
 
  private:
@@ -48,6 +50,7 @@ class SseParser {
   bool pending_fields_ = false;  // fields seen since the last dispatch
   std::optional<int64_t> retry_ms_;
   uint64_t comments_ = 0;
+  std::string last_comment_;
   uint64_t offset_ = 0;
   std::vector<SseEvent> events_;
   std::vector<std::string> faults_;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: every scenario in scenarios/ through the simulator, with a summary.
-# (The conformance runner takes this over when it lands.)
+# The main job: every scenario in scenarios/ through the simulator (the model's
+# prediction, with traces), then over HTTP against the reference server started
+# in-process (taskconform), each with a summary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -8,8 +9,13 @@ bash "$root/scripts/build.sh" "$build" >&2
 mkdir -p "$root/reports/out"
 trace="$root/reports/out/traces.jsonl"
 set +e
+echo "== the model, in virtual time (tasksim run)"
 "$build/sim/tasksim" run --trace "$trace" "$root"/scenarios/*.json
-status=$?
-set -e
+sim_status=$?
 echo "traces of every client's observations: $trace"
-exit $status
+echo
+echo "== the reference server over HTTP, test clock on (taskconform run)"
+"$build/conformance/taskconform" run --scenarios "$root/scenarios"
+conform_status=$?
+set -e
+exit $(( sim_status != 0 ? sim_status : conform_status ))

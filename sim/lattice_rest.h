@@ -36,6 +36,7 @@ struct HttpResponse {
   std::optional<StreamHandle> stream; // 200 + text/event-stream
   std::optional<uint64_t> listen_id;  // a long poll: the answer comes to the callback
   std::string allow;                  // with 405: the methods the path takes
+  int64_t answered_at_ms = -1;        // a long poll: the clock when its answer came
 };
 
 struct DialectOptions {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "scenarios/format/expect.h"
+#include "scenarios/format/wire.h"
 #include "sim/assert.h"
 #include "sim/clock.h"
 #include "sim/lattice_rest.h"
@@ -76,47 +77,13 @@ class Player {
   void fail(std::string msg) { failures_.push_back(std::move(msg)); }
 
   HttpRequest build_request(const Step& s) {
-    HttpRequest r;
-    const std::string task = "/api/v1/tasks/" + s.task_id;
-    static const std::map<std::string, std::pair<const char*, std::string>> kRoutes = {
-        {"create_task", {"POST", "/api/v1/tasks"}},     {"query_tasks", {"POST", "/api/v1/tasks/query"}},
-        {"open_stream", {"POST", "/api/v1/tasks/stream"}}, {"agent_listen", {"POST", "/api/v1/agent/listen"}},
-        {"open_agent_stream", {"POST", "/api/v1/agent/stream"}}};
-    if (auto it = kRoutes.find(s.action); it != kRoutes.end()) {
-      r.method = it->second.first;
-      r.target = it->second.second;
-    } else if (s.action == "get_task") {
-      r.method = "GET", r.target = task;
-    } else if (s.action == "update_status") {
-      r.method = "PUT", r.target = task + "/status";
-    } else if (s.action == "cancel_task") {
-      r.method = "PUT", r.target = task + "/cancel";
-    } else if (s.action == "open_manual_control_stream") {
-      r.method = "POST", r.target = task + "/manual-control/stream";
-    } else if (s.action == "manual_control_frame") {
-      r.method = "POST", r.target = "/_harness/tasks/" + s.task_id + "/manual-control/frames";
-    } else {
-      TH_ASSERT(s.action == "http", "every request action has a route");
-      r.method = s.method, r.target = s.target;
-    }
-    json body = s.body.value_or(json());
+    std::string token;
     if (!s.page_token_from.empty()) {
-      if (body.is_null()) body = json::object();
       const json& prev = responses_by_id_[s.page_token_from];
-      body["pageToken"] = prev.is_object() ? prev.value("nextPageToken", "") : "";
+      token = prev.is_object() ? prev.value("nextPageToken", "") : "";
     }
-    if (s.has_body_text) {
-      r.body = s.body_text;
-    } else if (!body.is_null()) {
-      r.body = body.dump();
-    } else if (r.method != "GET" && s.action != "http") {
-      r.body = "{}";
-    }
-    r.content_type = s.action == "http" ? s.content_type : "application/json";
-    if (s.action == "http" && r.content_type.empty() && s.body) r.content_type = "application/json";
-    const ClientSpec& c = sc_.clients.at(s.client);
-    if (!c.token.empty()) r.authorization = "Bearer " + c.token;
-    return r;
+    WireRequest w = step_request(sc_, s, token);
+    return HttpRequest{w.method, w.target, w.content_type, w.authorization, w.body};
   }
 
   void run_step(const Step& s) {

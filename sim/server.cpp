@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <thread>
 
 #include "sim/clock.h"
 #include "sim/rng.h"
@@ -119,7 +120,14 @@ int ReferenceServer::bind() {
   return port;
 }
 
-void ReferenceServer::serve() { http_->listen_after_bind(); }
+void ReferenceServer::serve() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    serving_ = true;
+  }
+  http_->listen_after_bind();
+}
 
 void ReferenceServer::stop() {
   {
@@ -131,6 +139,16 @@ void ReferenceServer::stop() {
   }
   listen_cv_.notify_all();
   written_cv_.notify_all();
+  bool serving = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    serving = serving_;
+  }
+  // The library's stop() does nothing before its loop runs, and the loop would then
+  // run forever: wait (briefly) until it does.
+  for (int i = 0; serving && !http_->is_running() && i < 5000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   http_->stop();
 }
 
@@ -149,7 +167,10 @@ void ReferenceServer::handle(const void* request, void* response) {
   } else {
     out = dialect_->handle(r);
   }
+  // With the test clock, every answer says when (in virtual time) it was given.
+  const int64_t answered_ms = out.answered_at_ms >= 0 ? out.answered_at_ms : clock_->now_ms();
   lock.unlock();
+  if (virtual_clock_) res.set_header("X-Harness-Now-Ms", std::to_string(answered_ms));
   if (out.stream && out.status == 200) {
     serve_stream(response, *out.stream);
     return;
@@ -161,11 +182,14 @@ void ReferenceServer::handle(const void* request, void* response) {
 HttpResponse ReferenceServer::wait_for_listen(std::unique_lock<std::mutex>& lock, const HttpRequest& req) {
   auto answer = std::make_shared<std::optional<HttpResponse>>();
   HttpResponse first = dialect_->handle(req, [this, answer](HttpResponse a) {
+    a.answered_at_ms = clock_->now_ms();  // under the lock, maybe inside a timer
     *answer = std::move(a);
     listen_cv_.notify_all();
   });
   if (!first.listen_id) return first;
+  ++listens_held_;
   listen_cv_.wait(lock, [&] { return answer->has_value() || stopping_; });
+  --listens_held_;
   if (answer->has_value()) return **answer;
   service_->abandon_listen(*first.listen_id);
   return json_response(200, json::object());  // shutting down: nothing was handed over
@@ -203,6 +227,9 @@ HttpResponse ReferenceServer::clock_extension(std::unique_lock<std::mutex>& lock
   const bool done = written_cv_.wait_for(lock, kBarrierWait, [this] { return all_written() || stopping_; });
   json out = now();
   out["barrier"] = done ? "written" : "timeout";
+  out["streams"] = json::object();
+  for (const auto& [id, s] : streams_) out["streams"][std::to_string(id)] = s->bytes_written;
+  out["listensHeld"] = listens_held_;
   return json_response(200, out);
 }
 
@@ -239,6 +266,9 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
   res.set_header("Cache-Control", "no-cache");
   res.set_header("X-Accel-Buffering", "no");
   res.set_header("Connection", "close");  // one stream per connection
+  // With the test clock, a client matches this id with the byte counts an advance
+  // reports, to know it has read everything that fell due.
+  if (virtual_clock_) res.set_header("X-Harness-Stream-Id", std::to_string(h.id));
   auto live = std::make_shared<LiveStream>();
   live->handle = h;
   {
@@ -253,9 +283,12 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         if (!live->opened) {
           // The library sends the headers with the first write: a comment (ignored by
           // SSE parsers) tells the client at once that its stream is open.
-          live->opened = true;
           static constexpr char kOpen[] = ": stream open\n\n";
-          return sink.write(kOpen, sizeof kOpen - 1);
+          if (!sink.write(kOpen, sizeof kOpen - 1)) return false;
+          std::lock_guard<std::mutex> guard(mu_);
+          live->opened = true;
+          live->bytes_written += sizeof kOpen - 1;
+          return true;
         }
         std::unique_lock<std::mutex> lock(mu_);
         Outbox& box = *live->handle.outbox;
@@ -274,12 +307,23 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         for (const auto& m : messages) events.push_back(sse_data(m));
         // A client that went away is seen only when a write fails: probe idle streams.
         if (events.empty() && !ended) return sink.is_writable();
+        std::vector<std::string> writes = frame(events);
+        if (ended) {
+          // Why the stream ends, as a comment: parsers ignore it, people and the
+          // conformance runner read it.
+          std::lock_guard<std::mutex> guard(mu_);
+          const std::string reason = box.ended() ? box.end_reason() : "server_shutdown";
+          writes.push_back(": end " + reason + "\n\n");
+        }
         bool ok = true;
-        for (const auto& w : frame(events)) {
+        uint64_t written = 0;
+        for (const auto& w : writes) {
           if (!(ok = sink.write(w.data(), w.size()))) break;
+          written += w.size();
         }
         lock.lock();
         live->writes_in_flight -= events.size();
+        live->bytes_written += written;
         lock.unlock();
         written_cv_.notify_all();
         if (!ok) return false;  // the client went away

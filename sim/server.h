@@ -66,6 +66,7 @@ class ReferenceServer {
     std::condition_variable cv;
     size_t writes_in_flight = 0;  // popped from the outbox, not yet on the socket
     bool opened = false;          // the opening comment (and so the headers) went out
+    uint64_t bytes_written = 0;   // reported by the test clock, so a client can catch up
   };
 
   void handle(const void* request, void* response);
@@ -87,6 +88,8 @@ class ReferenceServer {
   std::unique_ptr<httplib::Server> http_;
   std::map<uint64_t, std::shared_ptr<LiveStream>> streams_;
   bool stopping_ = false;
+  bool serving_ = false;  // serve() got past its check of stopping_
+  int64_t listens_held_ = 0;  // long polls waiting for an answer
   std::string error_;
 };
 

@@ -55,6 +55,7 @@ TEST_CASE("sse: the WHATWG rules, in one piece", "[sse]") {
   CHECK(parse({kCorpus}, &p) == kExpected);
   CHECK(p.retry_ms() == 2500);
   CHECK(p.comments() == 1);
+  CHECK(p.last_comment() == "a comment");
   REQUIRE(p.faults().size() == 1);
   CHECK_THAT(p.faults()[0], Catch::Contains("ended inside an event"));
 }

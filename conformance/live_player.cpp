@@ -1,0 +1,306 @@
+#include "conformance/live_player.h"
+
+#include <memory>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "scenarios/format/expect.h"
+#include "scenarios/format/strict_json.h"
+#include "scenarios/format/timefmt.h"
+#include "scenarios/format/wire.h"
+
+namespace th::conform {
+namespace {
+
+using json = nlohmann::json;
+
+struct PlayError {
+  std::string reason;
+};
+
+json parse_or_text(const std::string& body) {
+  if (body.empty()) return json();
+  try {
+    return json::parse(body);
+  } catch (const json::exception&) {
+    return json(body);  // not JSON: kept as a string, which no body pattern matches
+  }
+}
+
+struct LiveStream {
+  std::unique_ptr<StreamReader> reader;
+  std::string server_id;  // X-Harness-Stream-Id
+  bool closed_by_client = false;
+  ObservedStream seen;
+};
+
+struct PendingListen {
+  const Step* step;
+  std::unique_ptr<AsyncExchange> call;
+};
+
+class LivePlayer {
+ public:
+  LivePlayer(const Scenario& sc, const Target& t, const PlayOptions& o) : sc_(sc), target_(t), options_(o) {}
+
+  ScenarioRun run() {
+    ScenarioRun out;
+    const int64_t t0 = clock_.now_us();
+    try {
+      play();
+      out.failures = failures_;
+      out.verdict = failures_.empty() ? Verdict::kPass : Verdict::kFail;
+    } catch (const PlayError& e) {
+      out.verdict = e.reason.rfind("skip: ", 0) == 0 ? Verdict::kSkip : Verdict::kError;
+      out.reason = out.verdict == Verdict::kSkip ? e.reason.substr(6) : e.reason;
+    }
+    for (auto& [name, s] : streams_) s.reader->close();
+    for (auto& l : listens_) l.call->cancel();
+    out.wall_ms = (clock_.now_us() - t0) / 1000;
+    return out;
+  }
+
+ private:
+  void play() {
+    for (const Step& s : sc_.steps) {
+      if (s.action == "stall_stream" || s.action == "resume_stream") {
+        // A real server's socket buffers take what the model keeps in its bounded
+        // queue, so a stalled client cannot be staged exactly over the network.
+        throw PlayError{"skip: " + s.action + " needs the simulator (socket buffers hide a real server's queue)"};
+      }
+    }
+    base_ms_ = clock_now_ms();
+    for (const Step& s : sc_.steps) {
+      advance_to(s.at_ms);
+      run_step(s);
+      sync();
+    }
+    advance_to(sc_.end_ms);
+    sync();
+    for (auto& p : listens_) {
+      if (p.step->expect) failures_.push_back(p.step->path + ": expected an answer, but the listen was still held at end_ms");
+    }
+    std::map<std::string, ObservedStream> seen;
+    for (auto& [name, st] : streams_) seen.emplace(name, st.seen);
+    for (auto& f : check_streams(sc_, seen)) failures_.push_back(std::move(f));
+  }
+
+  std::string harness_auth() const {
+    for (const auto& [name, c] : sc_.clients) {
+      if (c.authorized && !c.token.empty()) return options_.authorization.at(name);
+    }
+    throw PlayError{"skip: the scenario has no authorized client to drive the test clock"};
+  }
+
+  Exchange call(const Request& r) {
+    Exchange ex = exchange(target_, clock_, r, options_.request_deadline_ms);
+    if (ex.status == 0) throw PlayError{r.method + " " + r.path + ": " + ex.error};
+    return ex;
+  }
+
+  int64_t clock_now_ms() {
+    Exchange ex = call({"GET", "/_harness/clock", "", "", harness_auth()});
+    if (ex.status == 404) {
+      throw PlayError{"skip: the target has no test clock (GET /_harness/clock is 404); real-time play is not built yet"};
+    }
+    try {
+      const json j = json::parse(ex.body);
+      if (ex.status != 200 || j.value("mode", "") != "virtual") throw PlayError{"GET /_harness/clock answered " + ex.body};
+      return j.at("nowMs").get<int64_t>();
+    } catch (const json::exception&) {
+      throw PlayError{"GET /_harness/clock answered " + std::to_string(ex.status) + " with " + ex.body};
+    }
+  }
+
+  // Moves the server's clock to the scenario time t_ms and waits for what fell due.
+  void advance_to(int64_t t_ms) {
+    if (t_ms < now_rel_ms_) throw PlayError{"scenario time runs backwards"};
+    advance(t_ms - now_rel_ms_);
+    now_rel_ms_ = t_ms;
+  }
+
+  void advance(int64_t ms) {
+    Exchange ex = call({"POST", "/_harness/clock/advance", json{{"ms", ms}}.dump(), "application/json", harness_auth()});
+    json j;
+    try {
+      j = json::parse(ex.body);
+    } catch (const json::exception&) {
+      throw PlayError{"POST /_harness/clock/advance answered " + std::to_string(ex.status) + " with " + ex.body};
+    }
+    if (ex.status != 200 || j.value("barrier", "") != "written") {
+      throw PlayError{"the test clock could not deliver what fell due: " + ex.body};
+    }
+    last_advance_ = j;
+  }
+
+  // Waits until every stream has read every byte the server wrote, and every
+  // answered long poll has arrived; then takes in what arrived.
+  void sync() {
+    advance(0);
+    const json& written = last_advance_["streams"];
+    for (auto& [name, st] : streams_) {
+      if (st.closed_by_client || st.server_id.empty() || !written.contains(st.server_id)) continue;
+      const uint64_t want = written[st.server_id].get<uint64_t>();
+      if (!st.reader->wait_bytes(want, options_.request_deadline_ms)) {
+        throw PlayError{"stream \"" + name + "\" did not deliver the " + std::to_string(want) + " bytes written"};
+      }
+    }
+    const int64_t held = last_advance_.value("listensHeld", int64_t{0});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_deadline_ms);
+    while (static_cast<int64_t>(listens_.size()) > held) {
+      if (!collect_listens() && std::chrono::steady_clock::now() > deadline) {
+        throw PlayError{"an answered listen did not arrive"};
+      }
+    }
+    for (auto& [name, st] : streams_) take(name, st);
+  }
+
+  // Takes in answered listens; true when one was.
+  bool collect_listens() {
+    bool any = false;
+    for (auto it = listens_.begin(); it != listens_.end();) {
+      if (!it->call->wait(1)) {
+        ++it;
+        continue;
+      }
+      const Exchange ex = it->call->result();
+      if (ex.status == 0) throw PlayError{it->step->path + ": the listen failed: " + ex.error};
+      const std::string at = ex.header("x-harness-now-ms");
+      const int64_t t_ms = at.empty() ? now_rel_ms_ : std::stoll(at) - base_ms_;
+      record(*it->step, ex.status, parse_or_text(ex.body), t_ms);
+      it = listens_.erase(it);
+      any = true;
+    }
+    return any;
+  }
+
+  // A long poll just sent: wait until the server holds it or has answered it, so
+  // that later syncs can tell "held" from "answered, on its way".
+  void settle_listen() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_deadline_ms);
+    while (true) {
+      collect_listens();
+      advance(0);
+      if (static_cast<int64_t>(listens_.size()) <= last_advance_.value("listensHeld", int64_t{0})) return;
+      if (std::chrono::steady_clock::now() > deadline) throw PlayError{"a listen was neither held nor answered"};
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  int64_t event_time(const json& data) const {
+    const json* t = nullptr;
+    if (data.contains("timestamp")) t = &data["timestamp"];
+    if (data.contains("taskEvent") && data["taskEvent"].contains("time")) t = &data["taskEvent"]["time"];
+    if (t && t->is_string()) {
+      if (auto ms = parse_rfc3339(t->get<std::string>())) return *ms - base_ms_;
+    }
+    return now_rel_ms_;  // agent requests and frames: caused by the step just played
+  }
+
+  void take(const std::string& name, LiveStream& st) {
+    for (const ReceivedEvent& e : st.reader->take_events()) {
+      json data;
+      try {
+        data = json::parse(e.event.data);
+      } catch (const json::exception&) {
+        failures_.push_back("stream \"" + name + "\": an event's data is not JSON: " + e.event.data.substr(0, 200));
+        continue;
+      }
+      st.seen.messages.push_back(flatten_stream_data(data, event_time(data)));
+    }
+    if (st.reader->ended() && !st.closed_by_client && !st.seen.end) {
+      std::string note = st.reader->end_note();
+      const std::string reason = note.rfind("end ", 0) == 0 ? note.substr(4) : "connection_closed";
+      st.seen.end = json{{"t_ms", now_rel_ms_}, {"reason", reason}};
+    }
+  }
+
+  void record(const Step& s, int status, const json& body, int64_t t_ms) {
+    if (!s.id.empty()) responses_by_id_[s.id] = body;
+    for (auto& f : check_response(s, status, body, t_ms)) failures_.push_back(std::move(f));
+  }
+
+  Request request_for(const Step& s) {
+    std::string token;
+    if (!s.page_token_from.empty()) {
+      const json& prev = responses_by_id_[s.page_token_from];
+      token = prev.is_object() ? prev.value("nextPageToken", "") : "";
+    }
+    WireRequest w = step_request(sc_, s, token);
+    return Request{w.method, w.target, w.body, w.content_type, options_.authorization.at(s.client)};
+  }
+
+  void run_step(const Step& s) {
+    if (s.action == "advance") return;
+    if (s.action == "close_stream") {
+      auto it = streams_.find(s.stream);
+      if (it == streams_.end()) {
+        failures_.push_back(s.path + ": stream \"" + s.stream + "\" was never opened (its open request failed)");
+        return;
+      }
+      take(it->first, it->second);
+      it->second.closed_by_client = true;
+      it->second.reader->close();
+      return;
+    }
+    const Request r = request_for(s);
+    if (s.action == "open_stream" || s.action == "open_agent_stream" || s.action == "open_manual_control_stream") {
+      open_stream(s, r);
+    } else if (s.action == "agent_listen") {
+      listens_.push_back({&s, std::make_unique<AsyncExchange>(target_, clock_, r)});
+      settle_listen();
+    } else {
+      Exchange ex = call(r);
+      record(s, ex.status, parse_or_text(ex.body), now_rel_ms_);
+    }
+  }
+
+  void open_stream(const Step& s, const Request& r) {
+    auto reader = std::make_unique<StreamReader>(target_, clock_, r);
+    if (!reader->wait_open(options_.request_deadline_ms)) throw PlayError{s.path + ": no answer to the stream request"};
+    const int status = reader->status();
+    if (status != 200) {
+      reader->wait_bytes(UINT64_MAX, options_.request_deadline_ms);  // the error body, to its end
+      record(s, status, parse_or_text(reader->body_if_error()), now_rel_ms_);
+      return;
+    }
+    record(s, status, json(), now_rel_ms_);
+    LiveStream st;
+    st.server_id = reader->header("x-harness-stream-id");
+    st.reader = std::move(reader);
+    streams_.emplace(s.stream, std::move(st));
+  }
+
+  const Scenario& sc_;
+  Target target_;
+  PlayOptions options_;
+  RunClock clock_;
+  int64_t base_ms_ = 0;     // the server's virtual time at scenario time 0
+  int64_t now_rel_ms_ = 0;  // scenario time now
+  json last_advance_;
+  std::map<std::string, LiveStream> streams_;
+  std::vector<PendingListen> listens_;
+  std::map<std::string, json> responses_by_id_;
+  std::vector<std::string> failures_;
+};
+
+}  // namespace
+
+const char* to_name(Verdict v) {
+  switch (v) {
+    case Verdict::kPass: return "PASS";
+    case Verdict::kFail: return "FAIL";
+    case Verdict::kInconclusive: return "INCONCLUSIVE";
+    case Verdict::kSkip: return "SKIP";
+    case Verdict::kError: return "ERROR";
+  }
+  return "ERROR";
+}
+
+ScenarioRun play_live(const Scenario& sc, const Target& target, const PlayOptions& options) {
+  LivePlayer p(sc, target, options);
+  return p.run();
+}
+
+}  // namespace th::conform

@@ -1,0 +1,35 @@
+#pragma once
+// Plays a scenario file against a server over HTTP and checks the scenario's
+// expectations against what each client observed. With the test-clock extension
+// (GET /_harness/clock) time is virtual: before each step the player moves the
+// server's clock to the step's time, and after each step it waits until every stream
+// has delivered every byte that fell due, so the verdicts are exact and never flake.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "conformance/http.h"
+#include "scenarios/format/scenario.h"
+
+namespace th::conform {
+
+enum class Verdict { kPass, kFail, kInconclusive, kSkip, kError };
+const char* to_name(Verdict v);
+
+struct ScenarioRun {
+  Verdict verdict = Verdict::kPass;
+  std::vector<std::string> failures;  // FAIL: each expectation that did not hold
+  std::string reason;                 // SKIP / ERROR / INCONCLUSIVE: why
+  int64_t wall_ms = 0;
+};
+
+struct PlayOptions {
+  // Client name -> the Authorization header it sends ("" sends none).
+  std::map<std::string, std::string> authorization;
+  int64_t request_deadline_ms = 10'000;
+};
+
+ScenarioRun play_live(const Scenario& sc, const Target& target, const PlayOptions& options);
+
+}  // namespace th::conform
