@@ -33,11 +33,26 @@ struct LiveStream {
   std::string server_id;  // X-Harness-Stream-Id
   bool closed_by_client = false;
   ObservedStream seen;
+  size_t record = 0;  // index in RunRecord::streams
 };
+
+Auth auth_of(const Scenario& sc, const std::string& client) {
+  const ClientSpec& c = sc.clients.at(client);
+  if (c.token.empty()) return Auth::kNone;
+  return c.authorized ? Auth::kValid : Auth::kInvalid;
+}
+
+std::string stream_kind(const std::string& action) {
+  if (action == "open_agent_stream") return "agent";
+  if (action == "open_manual_control_stream") return "manual_control";
+  return "tasks";
+}
 
 struct PendingListen {
   const Step* step;
   std::unique_ptr<AsyncExchange> call;
+  Request request;
+  int64_t sent_ms = 0;
 };
 
 class LivePlayer {
@@ -58,6 +73,9 @@ class LivePlayer {
     for (auto& [name, s] : streams_) s.reader->close();
     for (auto& l : listens_) l.call->cancel();
     out.wall_ms = (clock_.now_us() - t0) / 1000;
+    rec_.scenario = sc_.name;
+    rec_.end_ms = now_rel_ms_;
+    out.record = std::move(rec_);
     return out;
   }
 
@@ -168,7 +186,7 @@ class LivePlayer {
       if (ex.status == 0) throw PlayError{it->step->path + ": the listen failed: " + ex.error};
       const std::string at = ex.header("x-harness-now-ms");
       const int64_t t_ms = at.empty() ? now_rel_ms_ : std::stoll(at) - base_ms_;
-      record(*it->step, ex.status, parse_or_text(ex.body), t_ms);
+      record(*it->step, it->request, it->sent_ms, ex.status, parse_or_text(ex.body), t_ms, ex.header("content-type"));
       it = listens_.erase(it);
       any = true;
     }
@@ -205,20 +223,47 @@ class LivePlayer {
         data = json::parse(e.event.data);
       } catch (const json::exception&) {
         failures_.push_back("stream \"" + name + "\": an event's data is not JSON: " + e.event.data.substr(0, 200));
+        rec_.streams[st.record].events.push_back({now_rel_ms_, json(e.event.data), false});
         continue;
       }
-      st.seen.messages.push_back(flatten_stream_data(data, event_time(data)));
+      const int64_t t = event_time(data);
+      st.seen.messages.push_back(flatten_stream_data(data, t));
+      rec_.streams[st.record].events.push_back({t, data, true});
     }
     if (st.reader->ended() && !st.closed_by_client && !st.seen.end) {
       std::string note = st.reader->end_note();
       const std::string reason = note.rfind("end ", 0) == 0 ? note.substr(4) : "connection_closed";
       st.seen.end = json{{"t_ms", now_rel_ms_}, {"reason", reason}};
+      rec_.streams[st.record].ended_ms = now_rel_ms_;
+      rec_.streams[st.record].end_reason = reason;
     }
+    rec_.streams[st.record].faults = st.reader->faults();
   }
 
-  void record(const Step& s, int status, const json& body, int64_t t_ms) {
+  void record(const Step& s, const Request& r, int64_t sent_ms, int status, const json& body, int64_t t_ms,
+              const std::string& content_type) {
     if (!s.id.empty()) responses_by_id_[s.id] = body;
     for (auto& f : check_response(s, status, body, t_ms)) failures_.push_back(std::move(f));
+    RequestRecord q;
+    q.step = s.index;
+    q.action = s.action;
+    q.client = s.client;
+    q.auth = auth_of(sc_, s.client);
+    q.method = r.method;
+    q.path = r.path;
+    q.body = parse_or_text(r.body);
+    q.body_is_json = !r.body.empty() && !q.body.is_string();
+    q.status = status;
+    q.response = body;
+    q.content_type = content_type;
+    q.sent_ms = sent_ms;
+    q.answered_ms = t_ms;
+    if (!s.page_token_from.empty()) {
+      for (const Step& prev : sc_.steps) {
+        if (prev.id == s.page_token_from) q.continues_step = prev.index;
+      }
+    }
+    rec_.requests.push_back(std::move(q));
   }
 
   Request request_for(const Step& s) {
@@ -242,17 +287,18 @@ class LivePlayer {
       take(it->first, it->second);
       it->second.closed_by_client = true;
       it->second.reader->close();
+      rec_.streams[it->second.record].closed_ms = now_rel_ms_;
       return;
     }
     const Request r = request_for(s);
     if (s.action == "open_stream" || s.action == "open_agent_stream" || s.action == "open_manual_control_stream") {
       open_stream(s, r);
     } else if (s.action == "agent_listen") {
-      listens_.push_back({&s, std::make_unique<AsyncExchange>(target_, clock_, r)});
+      listens_.push_back({&s, std::make_unique<AsyncExchange>(target_, clock_, r), r, now_rel_ms_});
       settle_listen();
     } else {
       Exchange ex = call(r);
-      record(s, ex.status, parse_or_text(ex.body), now_rel_ms_);
+      record(s, r, now_rel_ms_, ex.status, parse_or_text(ex.body), now_rel_ms_, ex.header("content-type"));
     }
   }
 
@@ -262,13 +308,26 @@ class LivePlayer {
     const int status = reader->status();
     if (status != 200) {
       reader->wait_bytes(UINT64_MAX, options_.request_deadline_ms);  // the error body, to its end
-      record(s, status, parse_or_text(reader->body_if_error()), now_rel_ms_);
+      record(s, r, now_rel_ms_, status, parse_or_text(reader->body_if_error()), now_rel_ms_,
+             reader->header("content-type"));
       return;
     }
-    record(s, status, json(), now_rel_ms_);
+    record(s, r, now_rel_ms_, status, json(), now_rel_ms_, reader->header("content-type"));
+    StreamRecord sr;
+    sr.name = s.stream;
+    sr.kind = stream_kind(s.action);
+    sr.client = s.client;
+    sr.step = s.index;
+    sr.request = parse_or_text(r.body);
+    sr.task_id = s.task_id;
+    sr.opened_ms = now_rel_ms_;
+    sr.status = status;
+    sr.content_type = reader->header("content-type");
+    rec_.streams.push_back(std::move(sr));
     LiveStream st;
     st.server_id = reader->header("x-harness-stream-id");
     st.reader = std::move(reader);
+    st.record = rec_.streams.size() - 1;
     streams_.emplace(s.stream, std::move(st));
   }
 
@@ -283,6 +342,7 @@ class LivePlayer {
   std::vector<PendingListen> listens_;
   std::map<std::string, json> responses_by_id_;
   std::vector<std::string> failures_;
+  RunRecord rec_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "conformance/http.h"
+#include "conformance/record.h"
 #include "scenarios/format/scenario.h"
 
 namespace th::conform {
@@ -22,6 +23,7 @@ struct ScenarioRun {
   std::vector<std::string> failures;  // FAIL: each expectation that did not hold
   std::string reason;                 // SKIP / ERROR / INCONCLUSIVE: why
   int64_t wall_ms = 0;
+  RunRecord record;  // everything sent and observed, for the rules and the reports
 };
 
 struct PlayOptions {

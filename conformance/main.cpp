@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "conformance/live_player.h"
+#include "conformance/rules.h"
 #include "scenarios/format/scenario.h"
 #include "sim/server.h"
 
@@ -154,6 +155,38 @@ th::conform::ScenarioRun run_target(const th::Scenario& sc, const RunArgs& a) {
   return th::conform::play_live(sc, a.target, po);
 }
 
+// Every rule over every scenario's record; prints one line a rule. Returns how many
+// MUST rules did not pass (FAIL or INCONCLUSIVE).
+int judge(const std::vector<th::conform::RunRecord>& records) {
+  using th::conform::Outcome;
+  int bad = 0, passed = 0, failed = 0, inconclusive = 0;
+  for (const auto& rule : th::conform::rule_catalog()) {
+    int pass = 0;
+    std::vector<std::string> fails, short_of;
+    for (const auto& rec : records) {
+      const auto res = rule.check(rec);
+      if (res.outcome == Outcome::kPass) ++pass;
+      if (res.outcome == Outcome::kInconclusive) short_of.push_back(rec.scenario + ": " + res.evidence);
+      if (res.outcome == Outcome::kFail) {
+        for (const auto& v : res.violations) {
+          fails.push_back(rec.scenario + " " + v.where + " t=" + std::to_string(v.t_ms) + ": " + v.message);
+        }
+      }
+    }
+    const char* verdict = !fails.empty() ? "FAIL" : pass > 0 ? "PASS" : "INCONCLUSIVE";
+    std::printf("%-12s %-16s %-6s %s\n", verdict, rule.id.c_str(), th::conform::to_name(rule.level),
+                pass > 0 && fails.empty() ? ("(" + std::to_string(pass) + " scenarios)").c_str() : "");
+    for (const auto& f : fails) std::printf("    %s\n", f.c_str());
+    if (fails.empty() && pass == 0) {
+      std::printf("    %s\n", short_of.empty() ? "no scenario exercised it" : short_of.front().c_str());
+    }
+    (!fails.empty() ? failed : pass > 0 ? passed : inconclusive)++;
+    if (rule.level == th::conform::Level::kMust && (!fails.empty() || pass == 0)) ++bad;
+  }
+  std::printf("taskconform: rules: %d passed, %d failed, %d inconclusive\n", passed, failed, inconclusive);
+  return bad;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   RunArgs a;
   if (int status = parse_run(args, a); status >= 0) return status;
@@ -167,17 +200,22 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
   int counts[5] = {0, 0, 0, 0, 0};
+  std::vector<th::conform::RunRecord> records;
   for (const auto& sc : scenarios) {
-    const auto r = a.target_url.empty() ? run_embedded(sc) : run_target(sc, a);
+    auto r = a.target_url.empty() ? run_embedded(sc) : run_target(sc, a);
     std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
                 static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());
     for (const auto& f : r.failures) std::printf("    %s: %s\n", sc.file.c_str(), f.c_str());
     std::fflush(stdout);
     ++counts[static_cast<int>(r.verdict)];
+    if (r.verdict == th::conform::Verdict::kPass || r.verdict == th::conform::Verdict::kFail) {
+      records.push_back(std::move(r.record));
+    }
   }
-  std::printf("taskconform: %d passed, %d failed, %d skipped, %d errors, %d inconclusive\n", counts[0], counts[1],
-              counts[3], counts[4], counts[2]);
-  return counts[1] + counts[4] + counts[2] == 0 ? 0 : 1;
+  std::printf("taskconform: scenarios: %d passed, %d failed, %d skipped, %d errors\n\n", counts[0], counts[1],
+              counts[3], counts[4]);
+  const int rules_bad = judge(records);
+  return counts[1] + counts[4] + rules_bad == 0 ? 0 : 1;
 }
 
 }  // namespace

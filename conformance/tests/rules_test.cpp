@@ -1,0 +1,289 @@
+// Each rule must be able to fail: a small record of what a wrong server would have
+// shown makes the named rule FAIL, and the corrected record makes it PASS. Records are
+// written by hand from the API notes.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "conformance/rules.h"
+
+using namespace th::conform;
+using json = nlohmann::json;
+
+namespace {
+
+json task(const std::string& id, int64_t v, const std::string& status = "STATUS_CREATED", json extra = json::object()) {
+  json t = {{"version", {{"taskId", id}, {"definitionVersion", 1}, {"statusVersion", v}}},
+            {"status", {{"status", status}}},
+            {"lastUpdateTime", "2026-01-01T00:00:00Z"}};
+  t.update(extra);
+  return t;
+}
+
+EventRecord ev(int64_t t, const std::string& type, const json& tk) {
+  return {t, json{{"event", "task_event"}, {"taskEvent", {{"eventType", type}, {"task", tk}}}}, true};
+}
+
+EventRecord hb(int64_t t) { return {t, json{{"event", "heartbeat"}, {"timestamp", "x"}}, true}; }
+
+StreamRecord stream(json request, std::vector<EventRecord> events, size_t step = 0, int64_t opened = 0) {
+  StreamRecord s;
+  s.name = "s1";
+  s.kind = "tasks";
+  s.step = step;
+  s.request = std::move(request);
+  s.opened_ms = opened;
+  s.status = 200;
+  s.content_type = "text/event-stream";
+  s.events = std::move(events);
+  return s;
+}
+
+RequestRecord req(size_t step, const std::string& method, const std::string& path, json body, int status, json response,
+                  int64_t t = 0) {
+  RequestRecord q;
+  q.step = step;
+  q.method = method;
+  q.path = path;
+  q.body = std::move(body);
+  q.body_is_json = q.body.is_object();
+  q.status = status;
+  q.response = std::move(response);
+  q.sent_ms = t;
+  q.answered_ms = t;
+  return q;
+}
+
+RequestRecord create(size_t step, const json& tk, int64_t t = 0) {
+  return req(step, "POST", "/api/v1/tasks", json{{"taskId", tk["version"]["taskId"]}}, 201, tk, t);
+}
+
+RequestRecord update(size_t step, const std::string& id, int64_t asked, int status, const json& answer, int64_t t = 0) {
+  return req(step, "PUT", "/api/v1/tasks/" + id + "/status",
+             json{{"statusVersion", asked}, {"newStatus", {{"status", "STATUS_SENT"}}}}, status, answer, t);
+}
+
+Outcome outcome(const std::string& id, const RunRecord& r) {
+  for (const auto& rule : rule_catalog()) {
+    if (rule.id == id) return rule.check(r).outcome;
+  }
+  FAIL("no rule " << id);
+  return Outcome::kNotApplicable;
+}
+
+RunRecord run(std::vector<RequestRecord> q, std::vector<StreamRecord> s, int64_t end_ms = 100000) {
+  RunRecord r;
+  r.scenario = "canned";
+  r.requests = std::move(q);
+  r.streams = std::move(s);
+  r.end_ms = end_ms;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("rules: the catalog is well formed", "[rules]") {
+  std::set<std::string> ids;
+  for (const auto& r : rule_catalog()) {
+    CHECK(ids.insert(r.id).second);
+    CHECK_FALSE(r.sentence.empty());
+    CHECK_FALSE(r.least_evidence.empty());
+  }
+  CHECK(ids.size() >= 30);
+}
+
+TEST_CASE("rules: STREAM-ORD-001 preexisting before live", "[rules]") {
+  auto good = run({}, {stream(json::object(), {ev(0, "EVENT_TYPE_PREEXISTING", task("task-a", 1)),
+                                               ev(5, "EVENT_TYPE_CREATED", task("task-b", 1))})});
+  CHECK(outcome("STREAM-ORD-001", good) == Outcome::kPass);
+  auto bad = run({}, {stream(json::object(), {ev(0, "EVENT_TYPE_CREATED", task("task-b", 1)),
+                                              ev(0, "EVENT_TYPE_PREEXISTING", task("task-a", 1))})});
+  CHECK(outcome("STREAM-ORD-001", bad) == Outcome::kFail);
+}
+
+TEST_CASE("rules: STREAM-ORD-002 and -003 version order, no duplicates", "[rules]") {
+  auto out_of_order = run({}, {stream(json::object(), {ev(0, "EVENT_TYPE_UPDATE", task("task-a", 3)),
+                                                       ev(1, "EVENT_TYPE_UPDATE", task("task-a", 2))})});
+  CHECK(outcome("STREAM-ORD-002", out_of_order) == Outcome::kFail);
+  auto twice = run({}, {stream(json::object(), {ev(0, "EVENT_TYPE_UPDATE", task("task-a", 2)),
+                                                ev(1, "EVENT_TYPE_UPDATE", task("task-a", 2))})});
+  CHECK(outcome("STREAM-ORD-003", twice) == Outcome::kFail);
+  CHECK(outcome("STREAM-ORD-002", twice) == Outcome::kFail);  // an UPDATE must raise the version
+  auto fine = run({}, {stream(json::object(), {ev(0, "EVENT_TYPE_UPDATE", task("task-a", 2)),
+                                               ev(1, "EVENT_TYPE_UPDATE", task("task-a", 3))})});
+  CHECK(outcome("STREAM-ORD-002", fine) == Outcome::kPass);
+  CHECK(outcome("STREAM-ORD-003", fine) == Outcome::kPass);
+}
+
+TEST_CASE("rules: STREAM-ORD-004 no event before the task exists", "[rules]") {
+  auto bad = run({create(1, task("task-a", 1), 50)}, {stream(json::object(), {ev(10, "EVENT_TYPE_CREATED", task("task-a", 1))})});
+  CHECK(outcome("STREAM-ORD-004", bad) == Outcome::kFail);
+}
+
+TEST_CASE("rules: STREAM-PRE-001..003 preexisting tasks", "[rules]") {
+  auto terminal = run({}, {stream(json::object(), {ev(0, "EVENT_TYPE_PREEXISTING", task("task-a", 2, "STATUS_DONE_OK"))})});
+  CHECK(outcome("STREAM-PRE-001", terminal) == Outcome::kFail);
+  auto excluded = run({}, {stream({{"excludePreexistingTasks", true}}, {ev(0, "EVENT_TYPE_PREEXISTING", task("task-a", 1))})});
+  CHECK(outcome("STREAM-PRE-002", excluded) == Outcome::kFail);
+  // task-a existed (step 0) before the stream opened (step 1) and was not sent.
+  auto missing = run({create(0, task("task-a", 1))}, {stream(json::object(), {hb(30000)}, 1)});
+  CHECK(outcome("STREAM-PRE-003", missing) == Outcome::kFail);
+  auto present = run({create(0, task("task-a", 1))}, {stream(json::object(), {ev(0, "EVENT_TYPE_PREEXISTING", task("task-a", 1))}, 1)});
+  CHECK(outcome("STREAM-PRE-003", present) == Outcome::kPass);
+}
+
+TEST_CASE("rules: STREAM-RL-001..004 rate limits", "[rules]") {
+  const json limited = {{"rateLimit", 1000}};
+  // Updates at 0, 500, 900 (versions 2, 3, 4): correct is v2 at 0 and v4 at 1000.
+  std::vector<RequestRecord> q = {create(0, task("task-a", 1)), update(2, "task-a", 1, 200, task("task-a", 2, "STATUS_SENT"), 0),
+                                  update(3, "task-a", 2, 200, task("task-a", 3, "STATUS_ACK"), 500),
+                                  update(4, "task-a", 3, 200, task("task-a", 4, "STATUS_WILCO"), 900)};
+  auto good = run(q, {stream(limited, {ev(0, "EVENT_TYPE_CREATED", task("task-a", 1)), ev(0, "EVENT_TYPE_UPDATE", task("task-a", 2, "STATUS_SENT")),
+                                       ev(1000, "EVENT_TYPE_UPDATE", task("task-a", 4, "STATUS_WILCO"))}, 0)},
+                  5000);
+  good.streams[0].step = 0;
+  good.requests[0].step = 1;
+  for (const char* id : {"STREAM-RL-001", "STREAM-RL-002", "STREAM-RL-003", "STREAM-RL-004"}) {
+    INFO(id);
+    CHECK(outcome(id, good) == Outcome::kPass);
+  }
+  auto too_close = good;
+  too_close.streams[0].events[2].t_ms = 500;  // the window not respected
+  CHECK(outcome("STREAM-RL-001", too_close) == Outcome::kFail);
+  auto oldest = good;
+  oldest.streams[0].events[2] = ev(1000, "EVENT_TYPE_UPDATE", task("task-a", 3, "STATUS_ACK"));  // kept the oldest
+  CHECK(outcome("STREAM-RL-002", oldest) == Outcome::kFail);
+  auto lost = good;
+  lost.streams[0].events.pop_back();  // trailing update lost
+  CHECK(outcome("STREAM-RL-002", lost) == Outcome::kFail);
+  auto delayed = good;
+  delayed.streams[0].events[1].t_ms = 300;  // leading edge delayed
+  CHECK(outcome("STREAM-RL-003", delayed) == Outcome::kFail);
+  auto created_late = good;
+  created_late.streams[0].events[0].t_ms = 700;  // CREATED held back
+  CHECK(outcome("STREAM-RL-004", created_late) == Outcome::kFail);
+}
+
+TEST_CASE("rules: STREAM-HB-001 and -002 heartbeats", "[rules]") {
+  auto good = run({}, {stream({{"heartbeatIntervalMs", 1000}}, {hb(1000), hb(2000), hb(3000)})}, 3500);
+  CHECK(outcome("STREAM-HB-001", good) == Outcome::kPass);
+  CHECK(outcome("STREAM-HB-002", good) == Outcome::kPass);
+  auto late = run({}, {stream({{"heartbeatIntervalMs", 1000}}, {hb(1300), hb(2300), hb(3300)})}, 3500);
+  CHECK(outcome("STREAM-HB-001", late) == Outcome::kFail);
+  auto stopped = run({}, {stream({{"heartbeatIntervalMs", 1000}}, {hb(1000)})}, 3500);
+  CHECK(outcome("STREAM-HB-002", stopped) == Outcome::kFail);
+  auto default_interval = run({}, {stream(json::object(), {hb(30000), hb(60000)})}, 61000);
+  CHECK(outcome("STREAM-HB-002", default_interval) == Outcome::kPass);
+  auto short_watch = run({}, {stream(json::object(), {})}, 1000);
+  CHECK(outcome("STREAM-HB-001", short_watch) == Outcome::kInconclusive);  // too little evidence is never PASS
+}
+
+TEST_CASE("rules: STREAM-FLT-001 and -002 filters", "[rules]") {
+  const json typed = task("task-a", 1, "STATUS_CREATED", {{"specification", {{"@type", "type.x/A"}}}});
+  auto wrong_type = run({}, {stream({{"taskType", {{"taskTypeUrls", {"type.x/B"}}}}}, {ev(0, "EVENT_TYPE_CREATED", typed)})});
+  CHECK(outcome("STREAM-FLT-001", wrong_type) == Outcome::kFail);
+  auto prefix_ok = run({}, {stream({{"taskType", {{"taskTypePrefix", "type.x/"}}}}, {ev(0, "EVENT_TYPE_CREATED", typed)})});
+  CHECK(outcome("STREAM-FLT-001", prefix_ok) == Outcome::kPass);
+  auto swapped = run({}, {stream({{"statusFilter", {{"statuses", {"STATUS_CREATED"}}, {"filterType", "FILTER_TYPE_EXCLUSIVE"}}}},
+                                 {ev(0, "EVENT_TYPE_CREATED", task("task-a", 1))})});
+  CHECK(outcome("STREAM-FLT-001", swapped) == Outcome::kFail);
+  const json mine = task("task-a", 1, "STATUS_CREATED", {{"relations", {{"assignee", {{"system", {{"entityId", "agent-1"}}}}}}}});
+  auto assignee_ignored = run({}, {stream({{"assignee", {{"system", {{"entityId", "agent-2"}}}}}}, {ev(0, "EVENT_TYPE_CREATED", mine)})});
+  CHECK(outcome("STREAM-FLT-001", assignee_ignored) == Outcome::kFail);
+  // A create after the stream opened that passes its filters must arrive.
+  auto missed = run({create(1, task("task-a", 1), 10)}, {stream(json::object(), {}, 0)});
+  CHECK(outcome("STREAM-FLT-002", missed) == Outcome::kFail);
+  auto arrived = run({create(1, task("task-a", 1), 10)}, {stream(json::object(), {ev(10, "EVENT_TYPE_CREATED", task("task-a", 1))}, 0)});
+  CHECK(outcome("STREAM-FLT-002", arrived) == Outcome::kPass);
+}
+
+TEST_CASE("rules: STREAM-REQ-001 invalid stream requests get 400", "[rules]") {
+  for (const json& body : {json{{"rateLimit", 100}}, json{{"heartbeatIntervalMs", -5}},
+                           json{{"parentTaskId", "p-task"}, {"assignee", {{"user", {{"userId", "u"}}}}}},
+                           json{{"taskType", {{"taskTypeUrls", {"a"}}, {"taskTypePrefix", "a"}}}},
+                           json{{"statusFilter", {{"statuses", {"STATUS_BOGUS"}}}}}}) {
+    INFO(body.dump());
+    auto accepted = run({req(0, "POST", "/api/v1/tasks/stream", body, 200, json())}, {});
+    CHECK(outcome("STREAM-REQ-001", accepted) == Outcome::kFail);
+    auto refused = run({req(0, "POST", "/api/v1/tasks/stream", body, 400, json{{"code", "X"}, {"message", "m"}})}, {});
+    CHECK(outcome("STREAM-REQ-001", refused) == Outcome::kPass);
+  }
+}
+
+TEST_CASE("rules: SSE framing", "[rules]") {
+  auto s = stream(json::object(), {hb(30000)});
+  s.content_type = "application/json";
+  CHECK(outcome("SSE-001", run({}, {s})) == Outcome::kFail);
+  auto not_json = stream(json::object(), {EventRecord{0, json("{oops"), false}});
+  CHECK(outcome("SSE-002", run({}, {not_json})) == Outcome::kFail);
+  auto faulty = stream(json::object(), {hb(30000)});
+  faulty.faults.push_back("the stream ended inside an event (no blank line after it): it is not dispatched");
+  CHECK(outcome("SSE-003", run({}, {faulty})) == Outcome::kFail);
+}
+
+TEST_CASE("rules: error codes", "[rules]") {
+  const json err = {{"code", "X"}, {"message", "m"}};
+  CHECK(outcome("ERR-001", run({req(0, "POST", "/api/v1/tasks", "{", 500, err)}, {})) == Outcome::kFail);
+  auto no_token = req(0, "GET", "/api/v1/tasks/task-a", json(), 200, task("task-a", 1));
+  no_token.auth = Auth::kNone;
+  CHECK(outcome("ERR-002", run({no_token}, {})) == Outcome::kFail);
+  auto bad_token = no_token;
+  bad_token.auth = Auth::kInvalid;
+  bad_token.status = 401;
+  bad_token.response = err;
+  CHECK(outcome("ERR-002", run({bad_token}, {})) == Outcome::kPass);
+  CHECK(outcome("ERR-003", run({req(0, "POST", "/api/v1/tasks", "{", 400, json("Bad Request"))}, {})) == Outcome::kFail);
+  CHECK(outcome("ERR-004", run({req(0, "GET", "/api/v1/tasks/none-such", json(), 200, task("none-such", 1))}, {})) ==
+        Outcome::kFail);
+  auto dup = run({create(0, task("task-a", 1)), req(1, "POST", "/api/v1/tasks", json{{"taskId", "task-a"}}, 201, task("task-a", 1))}, {});
+  CHECK(outcome("ERR-005", dup) == Outcome::kFail);
+}
+
+TEST_CASE("rules: task semantics", "[rules]") {
+  auto not_raised = run({create(0, task("task-a", 1)), update(1, "task-a", 1, 200, task("task-a", 1, "STATUS_SENT"), 1)}, {});
+  CHECK(outcome("TASK-VER-001", not_raised) == Outcome::kFail);
+  auto raised = run({create(0, task("task-a", 1)), update(1, "task-a", 1, 200, task("task-a", 2, "STATUS_SENT"), 1)}, {});
+  CHECK(outcome("TASK-VER-001", raised) == Outcome::kPass);
+  auto stale_applied = run({create(0, task("task-a", 1)), update(1, "task-a", 1, 200, task("task-a", 2, "STATUS_SENT"), 1),
+                            update(2, "task-a", 1, 200, task("task-a", 3, "STATUS_ACK"), 2)},
+                           {});
+  CHECK(outcome("TASK-VER-002", stale_applied) == Outcome::kFail);
+  auto terminal_changed = run({create(0, task("task-a", 1)), update(1, "task-a", 1, 200, task("task-a", 2, "STATUS_DONE_OK"), 1),
+                               update(2, "task-a", 2, 200, task("task-a", 3, "STATUS_EXECUTING"), 2)},
+                              {});
+  CHECK(outcome("TASK-TERM-001", terminal_changed) == Outcome::kFail);
+  auto cancel_wrong = run({create(0, task("task-a", 1)),
+                           req(1, "PUT", "/api/v1/tasks/task-a/cancel", json::object(), 200, task("task-a", 2, "STATUS_CANCEL_REQUESTED"), 1)},
+                          {});
+  CHECK(outcome("TASK-CANCEL-001", cancel_wrong) == Outcome::kFail);
+  auto pages = run({req(0, "POST", "/api/v1/tasks/query", json::object(), 200, json{{"tasks", {task("task-a", 1)}}, {"nextPageToken", "t"}}),
+                    req(1, "POST", "/api/v1/tasks/query", json{{"pageToken", "t"}}, 200, json{{"tasks", {task("task-a", 1)}}, {"nextPageToken", ""}})},
+                   {});
+  pages.requests[1].continues_step = 0;
+  CHECK(outcome("TASK-QUERY-001", pages) == Outcome::kFail);
+}
+
+TEST_CASE("rules: agents and manual control", "[rules]") {
+  const json theirs = task("task-a", 2, "STATUS_SENT", {{"relations", {{"assignee", {{"system", {{"entityId", "agent-2"}}}}}}}});
+  auto wrong_agent = run({req(0, "POST", "/api/v1/agent/listen", json{{"agentSelector", {{"entityIds", {"agent-1"}}}}}, 200,
+                              json{{"executeRequest", {{"task", theirs}}}})},
+                         {});
+  CHECK(outcome("AGENT-001", wrong_agent) == Outcome::kFail);
+  const json not_sent = task("task-a", 1, "STATUS_CREATED", {{"relations", {{"assignee", {{"system", {{"entityId", "agent-1"}}}}}}}});
+  auto still_created = run({req(0, "POST", "/api/v1/agent/listen", json{{"agentSelector", {{"entityIds", {"agent-1"}}}}}, 200,
+                                json{{"executeRequest", {{"task", not_sent}}}})},
+                           {});
+  CHECK(outcome("AGENT-002", still_created) == Outcome::kFail);
+  auto mc = stream(json::object(), {hb(1000)});
+  mc.kind = "manual_control";
+  mc.task_id = "task-a";
+  auto goes_on = run({create(0, task("task-a", 1)), update(2, "task-a", 1, 200, task("task-a", 2, "STATUS_DONE_OK"), 500)}, {mc}, 3000);
+  CHECK(outcome("MC-001", goes_on) == Outcome::kFail);
+  mc.ended_ms = 500;
+  CHECK(outcome("MC-001", run({create(0, task("task-a", 1)), update(2, "task-a", 1, 200, task("task-a", 2, "STATUS_DONE_OK"), 500)}, {mc}, 3000)) ==
+        Outcome::kPass);
+  auto frames = stream(json::object(), {EventRecord{1, json{{"event", "manual_control_frame"}, {"epochMicros", 1}, {"sequence", 2}}, true},
+                                        EventRecord{2, json{{"event", "manual_control_frame"}, {"epochMicros", 1}, {"sequence", 1}}, true}});
+  frames.kind = "manual_control";
+  CHECK(outcome("MC-002", run({}, {frames})) == Outcome::kFail);
+}
