@@ -4,7 +4,9 @@
 // With no target, each scenario runs against the reference server started in-process
 // on a loopback port with the test clock. Exit: 0 all passed (skips allowed), 1 a
 // failure or error, 2 bad usage or an unreachable target.
+#include <fnmatch.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -12,12 +14,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "conformance/live_player.h"
 #include "conformance/rules.h"
+#include "conformance/suite.h"
+#include "reports/report.h"
 #include "scenarios/format/scenario.h"
 #include "sim/server.h"
 
@@ -25,14 +32,19 @@ namespace {
 
 constexpr const char* kUsage =
     "usage:\n"
-    "  taskconform run [SCENARIO.json...] [--scenarios DIR]\n"
+    "  taskconform run [SCENARIO.json...] [--scenarios DIR] [--rules GLOB[,GLOB]]\n"
+    "                  [--level must|should|may] [--strict] [--repeat N] [--shard I/N]\n"
+    "                  [--baseline FILE] [--report-dir DIR]\n"
     "                  [--target URL (--token T | --token-file F)] [--header K:V] [--ca-cert PEM]\n"
-    "      Plays the scenarios over HTTP and checks every expectation. Without --target,\n"
-    "      each runs against the reference server started in-process (test clock on).\n"
-    "      The token is never printed. Default scenarios: every *.json in --scenarios\n"
-    "      (default: " TH_SCENARIO_DIR ").\n"
+    "      Plays the scenarios over HTTP, judges every rule over what was sent and seen,\n"
+    "      and writes junit.xml, report.json and index.html to --report-dir\n"
+    "      (default reports/out). Without --target each scenario runs against the\n"
+    "      reference server started in-process, test clock on. The token (also from\n"
+    "      TASKCONFORM_TOKEN) is never printed or written.\n"
+    "  taskconform list [--json]     the rule catalog\n"
     "  taskconform --help\n"
-    "exit status: 0 all passed, 1 a failure or error, 2 bad usage or unreachable target\n";
+    "exit status: 0 every selected MUST rule passed (--strict: and SHOULD), 1 a rule\n"
+    "failed, errored or was inconclusive, 2 bad usage or an unreachable target\n";
 
 int usage_error(const std::string& msg) {
   std::fprintf(stderr, "taskconform: %s\n%s", msg.c_str(), kUsage);
@@ -45,7 +57,26 @@ struct RunArgs {
   std::string target_url;
   std::string token;
   th::conform::Target target;
+  std::vector<std::string> rule_globs;
+  th::conform::Level level = th::conform::Level::kMay;
+  bool strict = false;
+  int repeat = 1;
+  int shard_index = 1, shard_count = 1;
+  std::string baseline_path;
+  std::string report_dir = "reports/out";
 };
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(sep, start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
 
 int parse_run(const std::vector<std::string>& args, RunArgs& a) {
   for (size_t i = 0; i < args.size(); ++i) {
@@ -72,6 +103,32 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
       if (!value(a.target.ca_cert_path)) return usage_error("--ca-cert takes a PEM file");
     } else if (k == "--scenarios") {
       if (!value(a.scenario_dir)) return usage_error("--scenarios takes a folder");
+    } else if (k == "--rules") {
+      if (!value(v) || split(v, ',').empty()) return usage_error("--rules takes a glob such as STREAM-RL-*");
+      a.rule_globs = split(v, ',');
+    } else if (k == "--level") {
+      if (!value(v) || (v != "must" && v != "should" && v != "may")) return usage_error("--level takes must, should or may");
+      a.level = v == "must" ? th::conform::Level::kMust : v == "should" ? th::conform::Level::kShould : th::conform::Level::kMay;
+    } else if (k == "--strict") {
+      a.strict = true;
+    } else if (k == "--repeat") {
+      if (!value(v) || v.empty() || v.size() > 4 || !std::all_of(v.begin(), v.end(), ::isdigit) || std::stoi(v) < 1) {
+        return usage_error("--repeat takes 1..9999");
+      }
+      a.repeat = std::stoi(v);
+    } else if (k == "--shard") {
+      const auto parts = value(v) ? split(v, '/') : std::vector<std::string>{};
+      if (parts.size() != 2 || !std::all_of(parts[0].begin(), parts[0].end(), ::isdigit) ||
+          !std::all_of(parts[1].begin(), parts[1].end(), ::isdigit) || parts[0].size() > 4 || parts[1].size() > 4 ||
+          std::stoi(parts[1]) < 1 || std::stoi(parts[0]) < 1 || std::stoi(parts[0]) > std::stoi(parts[1])) {
+        return usage_error("--shard takes I/N with 1 <= I <= N");
+      }
+      a.shard_index = std::stoi(parts[0]);
+      a.shard_count = std::stoi(parts[1]);
+    } else if (k == "--baseline") {
+      if (!value(a.baseline_path)) return usage_error("--baseline takes a file");
+    } else if (k == "--report-dir") {
+      if (!value(a.report_dir) || a.report_dir.empty()) return usage_error("--report-dir takes a folder");
     } else if (k == "--help" || k == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -86,7 +143,7 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
   }
   if (!a.target_url.empty()) {
     std::string err;
-    const std::vector<std::pair<std::string, std::string>> headers = a.target.headers;
+    const auto headers = a.target.headers;
     const std::string ca = a.target.ca_cert_path;
     auto t = th::conform::Target::parse(a.target_url, err);
     if (!t) return usage_error(err);
@@ -105,6 +162,17 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
     if (a.files.empty()) return usage_error("no scenario in " + a.scenario_dir);
   }
   return -1;
+}
+
+std::vector<const th::conform::Rule*> select_rules(const RunArgs& a) {
+  std::vector<const th::conform::Rule*> out;
+  for (const auto& r : th::conform::rule_catalog()) {
+    if (static_cast<int>(r.level) > static_cast<int>(a.level)) continue;
+    bool match = a.rule_globs.empty();
+    for (const auto& g : a.rule_globs) match = match || fnmatch(g.c_str(), r.id.c_str(), 0) == 0;
+    if (match) out.push_back(&r);
+  }
+  return out;
 }
 
 th::ServerOptions embedded_options(const th::Scenario& sc) {
@@ -155,67 +223,156 @@ th::conform::ScenarioRun run_target(const th::Scenario& sc, const RunArgs& a) {
   return th::conform::play_live(sc, a.target, po);
 }
 
-// Every rule over every scenario's record; prints one line a rule. Returns how many
-// MUST rules did not pass (FAIL or INCONCLUSIVE).
-int judge(const std::vector<th::conform::RunRecord>& records) {
-  using th::conform::Outcome;
-  int bad = 0, passed = 0, failed = 0, inconclusive = 0;
-  for (const auto& rule : th::conform::rule_catalog()) {
-    int pass = 0;
-    std::vector<std::string> fails, short_of;
-    for (const auto& rec : records) {
-      const auto res = rule.check(rec);
-      if (res.outcome == Outcome::kPass) ++pass;
-      if (res.outcome == Outcome::kInconclusive) short_of.push_back(rec.scenario + ": " + res.evidence);
-      if (res.outcome == Outcome::kFail) {
-        for (const auto& v : res.violations) {
-          fails.push_back(rec.scenario + " " + v.where + " t=" + std::to_string(v.t_ms) + ": " + v.message);
-        }
-      }
-    }
-    const char* verdict = !fails.empty() ? "FAIL" : pass > 0 ? "PASS" : "INCONCLUSIVE";
-    std::printf("%-12s %-16s %-6s %s\n", verdict, rule.id.c_str(), th::conform::to_name(rule.level),
-                pass > 0 && fails.empty() ? ("(" + std::to_string(pass) + " scenarios)").c_str() : "");
-    for (const auto& f : fails) std::printf("    %s\n", f.c_str());
-    if (fails.empty() && pass == 0) {
-      std::printf("    %s\n", short_of.empty() ? "no scenario exercised it" : short_of.front().c_str());
-    }
-    (!fails.empty() ? failed : pass > 0 ? passed : inconclusive)++;
-    if (rule.level == th::conform::Level::kMust && (!fails.empty() || pass == 0)) ++bad;
+std::string shell_quote(const std::string& s) {
+  if (s.find_first_of(" '\"$`\\") == std::string::npos) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The command that reruns one rule on one scenario: the same target, never the token.
+std::string rerun_prefix(const RunArgs& a) {
+  std::string p = "taskconform run";
+  if (!a.target_url.empty()) p += " --target " + shell_quote(a.target_url) + " --token-file TOKEN_FILE";
+  return p;
+}
+
+// Expected failures: {"expectedFailures": ["RULE-ID", ...]}.
+bool read_baseline(const std::string& path, std::set<std::string>& ids, std::string& err) {
+  std::ifstream in(path);
+  if (!in) {
+    err = "cannot read the baseline " + path;
+    return false;
   }
-  std::printf("taskconform: rules: %d passed, %d failed, %d inconclusive\n", passed, failed, inconclusive);
-  return bad;
+  try {
+    const auto j = nlohmann::json::parse(in);
+    for (const auto& id : j.at("expectedFailures")) ids.insert(id.get<std::string>());
+  } catch (const std::exception&) {
+    err = path + ": a baseline is {\"expectedFailures\": [\"RULE-ID\", ...]}";
+    return false;
+  }
+  return true;
+}
+
+void print_rules(const th::conform::SuiteResult& s, const th::reports::ReportOptions& ro) {
+  int counts[5] = {0, 0, 0, 0, 0};
+  for (const auto& r : s.rules) {
+    ++counts[static_cast<int>(r.verdict)];
+    std::printf("%-12s %-16s %-6s %s\n", th::conform::to_name(r.verdict), r.rule->id.c_str(),
+                th::conform::to_name(r.rule->level), r.summary.c_str());
+    for (const auto& per : r.results) {
+      if (per.result.outcome != th::conform::Outcome::kFail) continue;
+      for (const auto& v : per.result.violations) {
+        std::printf("    %s %s t=%lld: %s\n", per.scenario.c_str(), v.where.c_str(), static_cast<long long>(v.t_ms),
+                    v.message.c_str());
+      }
+      std::string file = per.scenario;
+      for (const auto& sc : s.scenarios) {
+        if (sc.name == per.scenario) file = sc.file;
+      }
+      std::printf("    rerun: %s\n", th::reports::rerun_command(ro, file, r.rule->id).c_str());
+    }
+  }
+  std::printf("taskconform: rules: %d passed, %d failed, %d inconclusive\n", counts[0], counts[1], counts[2]);
 }
 
 int cmd_run(const std::vector<std::string>& args) {
   RunArgs a;
   if (int status = parse_run(args, a); status >= 0) return status;
+  std::set<std::string> baseline;
+  if (!a.baseline_path.empty()) {
+    std::string err;
+    if (!read_baseline(a.baseline_path, baseline, err)) return usage_error(err);
+  }
   std::vector<th::Scenario> scenarios;
-  for (const auto& f : a.files) {
+  for (size_t i = 0; i < a.files.size(); ++i) {
+    if (static_cast<int>(i % static_cast<size_t>(a.shard_count)) != a.shard_index - 1) continue;
     try {
-      scenarios.push_back(th::load_scenario(f));
+      scenarios.push_back(th::load_scenario(a.files[i]));
     } catch (const th::ScenarioError& e) {
       std::fprintf(stderr, "taskconform: %s\n", e.what());
       return 2;
     }
   }
-  int counts[5] = {0, 0, 0, 0, 0};
-  std::vector<th::conform::RunRecord> records;
-  for (const auto& sc : scenarios) {
-    auto r = a.target_url.empty() ? run_embedded(sc) : run_target(sc, a);
-    std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
-                static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());
-    for (const auto& f : r.failures) std::printf("    %s: %s\n", sc.file.c_str(), f.c_str());
-    std::fflush(stdout);
-    ++counts[static_cast<int>(r.verdict)];
-    if (r.verdict == th::conform::Verdict::kPass || r.verdict == th::conform::Verdict::kFail) {
-      records.push_back(std::move(r.record));
+  if (!a.target_url.empty()) {
+    // Unreachable is a usage problem (2), not a verdict.
+    th::conform::RunClock rc;
+    auto probe = th::conform::exchange(a.target, rc, {"GET", "/api/v1/tasks/taskconform-probe", "", "", "Bearer " + a.token}, 5000);
+    if (probe.status == 0) {
+      std::fprintf(stderr, "taskconform: the target %s does not answer: %s\n", a.target.url().c_str(), probe.error.c_str());
+      return 2;
     }
   }
-  std::printf("taskconform: scenarios: %d passed, %d failed, %d skipped, %d errors\n\n", counts[0], counts[1],
-              counts[3], counts[4]);
-  const int rules_bad = judge(records);
-  return counts[1] + counts[4] + rules_bad == 0 ? 0 : 1;
+  const bool progress = isatty(STDERR_FILENO);
+  th::conform::SuiteResult suite;
+  suite.target = a.target_url.empty() ? "the reference server, in-process" : a.target.url();
+  th::conform::RunClock wall;
+  size_t done = 0;
+  for (int rep = 0; rep < a.repeat; ++rep) {
+    for (const auto& sc : scenarios) {
+      if (progress) std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", ++done, scenarios.size() * static_cast<size_t>(a.repeat), sc.name.c_str());
+      auto r = a.target_url.empty() ? run_embedded(sc) : run_target(sc, a);
+      if (progress) std::fprintf(stderr, "\r\033[K");
+      std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
+                  static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());
+      for (const auto& f : r.failures) std::printf("    %s: %s\n", sc.file.c_str(), f.c_str());
+      std::fflush(stdout);
+      suite.scenarios.push_back({sc.name, sc.file, sc.title, std::move(r)});
+    }
+  }
+  int counts[5] = {0, 0, 0, 0, 0};
+  for (const auto& sc : suite.scenarios) ++counts[static_cast<int>(sc.run.verdict)];
+  std::printf("taskconform: scenarios: %d passed, %d failed, %d skipped, %d errors\n\n", counts[0], counts[1], counts[3],
+              counts[4]);
+  suite.rules = th::conform::judge(suite.scenarios, select_rules(a));
+  suite.wall_ms = wall.now_us() / 1000;
+  th::reports::ReportOptions ro;
+  ro.dir = a.report_dir;
+  ro.rerun_prefix = rerun_prefix(a);
+  print_rules(suite, ro);
+  // A baseline's expected failures do not fail the run; those that now pass are stale.
+  for (auto& r : suite.rules) {
+    if (!baseline.count(r.rule->id)) continue;
+    if (r.verdict == th::conform::Verdict::kPass) {
+      std::printf("taskconform: baseline entry %s is stale: the rule passes now\n", r.rule->id.c_str());
+    } else {
+      r.summary += " (expected by the baseline)";
+      r.verdict = th::conform::Verdict::kSkip;
+    }
+  }
+  std::string err;
+  if (!th::reports::write_reports(suite, ro, err)) {
+    std::fprintf(stderr, "taskconform: %s\n", err.c_str());
+    return 2;
+  }
+  std::error_code ec;
+  const auto html = std::filesystem::absolute(std::filesystem::path(a.report_dir) / "index.html", ec);
+  std::printf("report: %s\n", html.string().c_str());
+  return th::conform::exit_status(suite, a.strict);
+}
+
+int cmd_list(const std::vector<std::string>& args) {
+  bool as_json = false;
+  for (const auto& k : args) {
+    if (k == "--json") {
+      as_json = true;
+    } else {
+      return usage_error("unknown list option " + k);
+    }
+  }
+  if (as_json) {
+    nlohmann::json out = {{"suiteVersion", th::conform::kSuiteVersion}, {"rules", nlohmann::json::array()}};
+    for (const auto& r : th::conform::rule_catalog()) {
+      out["rules"].push_back({{"id", r.id}, {"level", th::conform::to_name(r.level)}, {"family", r.family},
+                              {"sentence", r.sentence}, {"leastEvidence", r.least_evidence}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  for (const auto& r : th::conform::rule_catalog()) {
+    std::printf("%-16s %-6s %-15s %s\n", r.id.c_str(), th::conform::to_name(r.level), r.family.c_str(), r.sentence.c_str());
+  }
+  return 0;
 }
 
 }  // namespace
@@ -236,5 +393,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "run") return cmd_run(args);
+  if (cmd == "list") return cmd_list(args);
   return usage_error("unknown command \"" + cmd + "\"");
 }

@@ -1,0 +1,329 @@
+#include "reports/report.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace th::reports {
+namespace {
+
+using conform::Outcome;
+using conform::RuleVerdict;
+using conform::ScenarioOutcome;
+using conform::SuiteResult;
+using conform::Verdict;
+using json = nlohmann::json;
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += ' ';  // control bytes are not allowed in XML 1.0
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kPass: return "PASS";
+    case Outcome::kFail: return "FAIL";
+    case Outcome::kInconclusive: return "INCONCLUSIVE";
+    case Outcome::kNotApplicable: return "N/A";
+  }
+  return "N/A";
+}
+
+const ScenarioOutcome* find_scenario(const SuiteResult& s, const std::string& name) {
+  for (const auto& sc : s.scenarios) {
+    if (sc.name == name) return &sc;
+  }
+  return nullptr;
+}
+
+bool write_file(const std::filesystem::path& p, const std::string& text, std::string& error) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) {
+    error = "cannot write " + p.string();
+    return false;
+  }
+  return true;
+}
+
+// ---- report.json ---------------------------------------------------------------
+
+std::string json_report(const SuiteResult& s, const ReportOptions& o) {
+  json j = {{"suiteVersion", conform::kSuiteVersion}, {"target", s.target}, {"virtualTime", s.virtual_time},
+            {"wallMs", s.wall_ms}, {"scenarios", json::array()}, {"rules", json::array()}};
+  for (const auto& sc : s.scenarios) {
+    j["scenarios"].push_back({{"name", sc.name}, {"file", sc.file}, {"title", sc.title},
+                              {"verdict", conform::to_name(sc.run.verdict)}, {"reason", sc.run.reason},
+                              {"failures", sc.run.failures}, {"wallMs", sc.run.wall_ms}});
+  }
+  for (const auto& r : s.rules) {
+    json rule = {{"id", r.rule->id}, {"level", conform::to_name(r.rule->level)}, {"family", r.rule->family},
+                 {"sentence", r.rule->sentence}, {"leastEvidence", r.rule->least_evidence},
+                 {"verdict", conform::to_name(r.verdict)}, {"summary", r.summary}, {"results", json::array()}};
+    for (const auto& per : r.results) {
+      json res = {{"scenario", per.scenario}, {"outcome", outcome_name(per.result.outcome)},
+                  {"evidence", per.result.evidence}, {"violations", json::array()}};
+      for (const auto& v : per.result.violations) {
+        res["violations"].push_back({{"where", v.where}, {"tMs", v.t_ms}, {"message", v.message}});
+      }
+      if (per.result.outcome == Outcome::kFail) {
+        const ScenarioOutcome* sc = find_scenario(s, per.scenario);
+        res["rerun"] = rerun_command(o, sc ? sc->file : per.scenario, r.rule->id);
+      }
+      rule["results"].push_back(res);
+    }
+    j["rules"].push_back(rule);
+  }
+  return j.dump(2) + "\n";
+}
+
+// ---- junit.xml -----------------------------------------------------------------
+
+std::string junit_report(const SuiteResult& s, const ReportOptions& o) {
+  std::ostringstream cases;
+  int tests = 0, failures = 0, errors = 0, skipped = 0;
+  for (const auto& r : s.rules) {
+    for (const auto& per : r.results) {
+      ++tests;
+      cases << "  <testcase classname=\"" << xml_escape(r.rule->id) << "\" name=\"" << xml_escape(per.scenario) << "\">\n";
+      if (per.result.outcome == Outcome::kFail) {
+        ++failures;
+        const ScenarioOutcome* sc = find_scenario(s, per.scenario);
+        std::string body;
+        for (const auto& v : per.result.violations) body += v.where + " t=" + std::to_string(v.t_ms) + ": " + v.message + "\n";
+        body += "rerun: " + rerun_command(o, sc ? sc->file : per.scenario, r.rule->id) + "\n";
+        cases << "    <failure message=\"" << xml_escape(r.rule->sentence) << "\" type=\""
+              << conform::to_name(r.rule->level) << "\">" << xml_escape(body) << "</failure>\n";
+      } else if (per.result.outcome == Outcome::kInconclusive) {
+        ++skipped;
+        cases << "    <skipped message=\"INCONCLUSIVE: " << xml_escape(per.result.evidence) << "\"/>\n";
+      }
+      cases << "  </testcase>\n";
+    }
+  }
+  for (const auto& sc : s.scenarios) {
+    ++tests;
+    cases << "  <testcase classname=\"scenario\" name=\"" << xml_escape(sc.name) << "\">\n";
+    if (sc.run.verdict == Verdict::kFail) {
+      ++failures;
+      std::string body;
+      for (const auto& f : sc.run.failures) body += f + "\n";
+      cases << "    <failure message=\"the scenario's expectations did not hold\">" << xml_escape(body) << "</failure>\n";
+    } else if (sc.run.verdict == Verdict::kError) {
+      ++errors;
+      cases << "    <error message=\"" << xml_escape(sc.run.reason) << "\"/>\n";
+    } else if (sc.run.verdict == Verdict::kSkip) {
+      ++skipped;
+      cases << "    <skipped message=\"" << xml_escape(sc.run.reason) << "\"/>\n";
+    }
+    cases << "  </testcase>\n";
+  }
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<testsuite name=\"taskconform " << conform::kSuiteVersion << "\" tests=\"" << tests << "\" failures=\""
+      << failures << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\""
+      << static_cast<double>(s.wall_ms) / 1000.0 << "\">\n"
+      << cases.str() << "</testsuite>\n";
+  return out.str();
+}
+
+// ---- index.html ----------------------------------------------------------------
+
+constexpr int kLabelW = 110, kPlotW = 760, kRowH = 22;
+
+struct Mark {
+  int64_t t_ms;
+  std::string cls, color, title;
+};
+
+std::string x_of(int64_t t, int64_t end_ms) {
+  const double span = static_cast<double>(std::max<int64_t>(end_ms, 1));
+  const double x = kLabelW + std::clamp(static_cast<double>(t) / span, 0.0, 1.0) * kPlotW;
+  std::ostringstream o;
+  o.precision(1);
+  o << std::fixed << x;
+  return o.str();
+}
+
+std::string event_color(const json& data) {
+  const std::string kind = data.is_object() ? data.value("event", "") : "";
+  if (kind == "task_event") {
+    const std::string type = data["taskEvent"].value("eventType", "");
+    if (type == "EVENT_TYPE_PREEXISTING") return "#8a8f98";
+    if (type == "EVENT_TYPE_CREATED") return "#2e9e57";
+    return "#2f6fd6";
+  }
+  if (kind == "agent_request") return "#8b4fc7";
+  if (kind == "manual_control_frame") return "#d98a1c";
+  return "#444";
+}
+
+std::string event_title(const conform::EventRecord& e) {
+  if (!e.data_is_json || !e.data.is_object()) return "t=" + std::to_string(e.t_ms) + " not JSON";
+  std::string t = "t=" + std::to_string(e.t_ms) + " " + e.data.value("event", "?");
+  if (e.data.contains("taskEvent")) {
+    const json& te = e.data["taskEvent"];
+    t += " " + te.value("eventType", "") + " " + te["task"]["version"].value("taskId", "") + " v" +
+         std::to_string(te["task"]["version"].value("statusVersion", 0)) + " " + te["task"]["status"].value("status", "");
+  }
+  return t;
+}
+
+std::string timeline(const conform::StreamRecord& st, const std::vector<conform::Violation>& violations, int64_t end_ms) {
+  const int64_t limit = st.request.is_object() && st.request.contains("rateLimit") && st.request["rateLimit"].is_number_integer()
+                            ? st.request["rateLimit"].get<int64_t>()
+                            : 0;
+  std::ostringstream svg;
+  const int h = kRowH * 4 + 24;
+  svg << "<svg class=\"timeline\" data-stream=\"" << xml_escape(st.name) << "\" width=\"" << kLabelW + kPlotW + 20
+      << "\" height=\"" << h << "\" role=\"img\" aria-label=\"timeline of " << xml_escape(st.name) << "\">\n";
+  const char* rows[] = {"heartbeats", "events", "rate-limit windows", "violations"};
+  for (int i = 0; i < 4; ++i) {
+    svg << "<text x=\"4\" y=\"" << 16 + i * kRowH << "\" class=\"row\">" << rows[i] << "</text>"
+        << "<line x1=\"" << kLabelW << "\" x2=\"" << kLabelW + kPlotW << "\" y1=\"" << 12 + i * kRowH << "\" y2=\""
+        << 12 + i * kRowH << "\" stroke=\"#e3e5e8\"/>\n";
+  }
+  svg << "<rect class=\"life\" x=\"" << x_of(st.opened_ms, end_ms) << "\" y=\"2\" height=\"" << kRowH * 4
+      << "\" width=\"" << std::max(0.0, std::stod(x_of(st.watched_until_ms(end_ms), end_ms)) - std::stod(x_of(st.opened_ms, end_ms)))
+      << "\" fill=\"#f4f7fb\"/>\n";
+  for (const auto& e : st.events) {
+    const bool beat = e.data_is_json && e.data.is_object() && e.data.value("event", "") == "heartbeat";
+    if (beat) {
+      svg << "<line class=\"heartbeat\" x1=\"" << x_of(e.t_ms, end_ms) << "\" x2=\"" << x_of(e.t_ms, end_ms)
+          << "\" y1=\"4\" y2=\"20\" stroke=\"#c0392b\" stroke-width=\"2\"><title>t=" << e.t_ms
+          << " heartbeat</title></line>\n";
+      continue;
+    }
+    svg << "<circle class=\"event\" cx=\"" << x_of(e.t_ms, end_ms) << "\" cy=\"" << 12 + kRowH << "\" r=\"5\" fill=\""
+        << event_color(e.data) << "\"><title>" << xml_escape(event_title(e)) << "</title></circle>\n";
+    const bool update = e.data_is_json && e.data.is_object() && e.data.contains("taskEvent") &&
+                        e.data["taskEvent"].value("eventType", "") == "EVENT_TYPE_UPDATE";
+    if (limit > 0 && update) {
+      const double x0 = std::stod(x_of(e.t_ms, end_ms)), x1 = std::stod(x_of(e.t_ms + limit, end_ms));
+      svg << "<rect class=\"window\" x=\"" << x0 << "\" y=\"" << 4 + 2 * kRowH << "\" width=\"" << std::max(1.0, x1 - x0)
+          << "\" height=\"16\" fill=\"#2f6fd6\" fill-opacity=\"0.15\" stroke=\"#2f6fd6\"><title>"
+          << xml_escape(event_title(e)) << " opens a " << limit << " ms window</title></rect>\n";
+    }
+  }
+  for (const auto& v : violations) {
+    const std::string x = x_of(v.t_ms, end_ms);
+    const int y = 12 + 3 * kRowH;
+    svg << "<path class=\"violation\" d=\"M" << x << " " << y - 8 << " l7 14 l-14 0 z\" fill=\"#d62728\"><title>"
+        << xml_escape("t=" + std::to_string(v.t_ms) + " " + v.message) << "</title></path>\n";
+  }
+  svg << "<text x=\"" << kLabelW << "\" y=\"" << h - 4 << "\" class=\"axis\">0 ms</text><text x=\"" << kLabelW + kPlotW - 60
+      << "\" y=\"" << h - 4 << "\" class=\"axis\">" << end_ms << " ms</text>\n</svg>\n";
+  return svg.str();
+}
+
+const char* kStyle = R"(
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d2330;max-width:1100px}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px} h3{font-size:15px;margin:18px 0 4px}
+.meta{color:#5b6472;margin-bottom:16px} table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e5e8;vertical-align:top}
+.v{font-weight:600;border-radius:4px;padding:1px 6px;font-size:12px}
+.PASS{background:#dff3e6;color:#17663a}.FAIL{background:#fbe0e0;color:#a11c1c}
+.INCONCLUSIVE,.SKIP{background:#fff1d6;color:#8a5a00}.ERROR{background:#f2d6f5;color:#7b1f86}
+.viol{color:#a11c1c;font-size:13px;margin:2px 0 0 0} code{font-size:12px;background:#f4f5f7;padding:1px 4px}
+text.row,text.axis{font-size:11px;fill:#5b6472} .legend span{margin-right:14px;font-size:12px}
+)";
+
+std::string html_report(const SuiteResult& s, const ReportOptions& o) {
+  std::ostringstream h;
+  int counts[5] = {0, 0, 0, 0, 0};
+  for (const auto& r : s.rules) ++counts[static_cast<int>(r.verdict)];
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>taskconform report</title><style>"
+    << kStyle << "</style></head><body>\n"
+    << "<h1>taskconform " << conform::kSuiteVersion << "</h1>\n<div class=\"meta\">target: " << xml_escape(s.target)
+    << " &middot; " << (s.virtual_time ? "virtual time (tolerance 0 ms)" : "real time") << " &middot; "
+    << s.scenarios.size() << " scenarios &middot; rules: <span id=\"counts\">" << counts[0] << " passed, " << counts[1]
+    << " failed, " << counts[2] << " inconclusive</span> &middot; " << s.wall_ms << " ms</div>\n";
+  h << "<h2>Rules</h2>\n<table id=\"rules\"><tr><th>rule</th><th>level</th><th>verdict</th><th>what it checks</th><th>evidence</th></tr>\n";
+  for (const auto& r : s.rules) {
+    const char* v = conform::to_name(r.verdict);
+    h << "<tr class=\"rule\" data-rule=\"" << xml_escape(r.rule->id) << "\" data-verdict=\"" << v << "\"><td><code>"
+      << xml_escape(r.rule->id) << "</code></td><td>" << conform::to_name(r.rule->level) << "</td><td><span class=\"v "
+      << v << "\">" << v << "</span></td><td>" << xml_escape(r.rule->sentence) << "</td><td>" << xml_escape(r.summary);
+    for (const auto& per : r.results) {
+      if (per.result.outcome != Outcome::kFail) continue;
+      const ScenarioOutcome* sc = find_scenario(s, per.scenario);
+      for (const auto& vi : per.result.violations) {
+        h << "<div class=\"viol\">" << xml_escape(per.scenario + " · " + vi.where + " · t=" + std::to_string(vi.t_ms) + ": " + vi.message)
+          << "</div>";
+      }
+      h << "<div class=\"viol\"><code>" << xml_escape(rerun_command(o, sc ? sc->file : per.scenario, r.rule->id)) << "</code></div>";
+    }
+    h << "</td></tr>\n";
+  }
+  h << "</table>\n<h2>Scenarios</h2>\n<div class=\"legend\"><span style=\"color:#c0392b\">| heartbeat</span>"
+       "<span style=\"color:#8a8f98\">&#9679; preexisting</span><span style=\"color:#2e9e57\">&#9679; created</span>"
+       "<span style=\"color:#2f6fd6\">&#9679; update</span><span style=\"color:#8b4fc7\">&#9679; agent request</span>"
+       "<span style=\"color:#d98a1c\">&#9679; frame</span><span style=\"color:#2f6fd6\">&#9633; rate-limit window</span>"
+       "<span style=\"color:#d62728\">&#9650; violation</span></div>\n";
+  for (const auto& sc : s.scenarios) {
+    const char* v = conform::to_name(sc.run.verdict);
+    h << "<section class=\"scenario\" data-scenario=\"" << xml_escape(sc.name) << "\"><h3>" << xml_escape(sc.name)
+      << " <span class=\"v " << v << "\">" << v << "</span></h3><div class=\"meta\">" << xml_escape(sc.title);
+    if (!sc.run.reason.empty()) h << " &middot; " << xml_escape(sc.run.reason);
+    h << "</div>\n";
+    for (const auto& f : sc.run.failures) h << "<div class=\"viol\">" << xml_escape(f) << "</div>\n";
+    for (const auto& st : sc.run.record.streams) {
+      std::vector<conform::Violation> marks;
+      for (const auto& r : s.rules) {
+        for (const auto& per : r.results) {
+          if (per.scenario != sc.name) continue;
+          for (const auto& vi : per.result.violations) {
+            if (vi.where == st.name) marks.push_back({vi.where, vi.t_ms, r.rule->id + ": " + vi.message});
+          }
+        }
+      }
+      h << "<div class=\"stream\"><b>" << xml_escape(st.name) << "</b> <span class=\"meta\">" << xml_escape(st.kind)
+        << " stream, request <code>" << xml_escape(st.request.dump()) << "</code></span></div>\n"
+        << timeline(st, marks, std::max<int64_t>(sc.run.record.end_ms, 1));
+    }
+    h << "</section>\n";
+  }
+  h << "</body></html>\n";
+  return h.str();
+}
+
+}  // namespace
+
+std::string rerun_command(const ReportOptions& o, const std::string& scenario_file, const std::string& rule_id) {
+  return (o.rerun_prefix.empty() ? std::string("taskconform run") : o.rerun_prefix) + " " + scenario_file + " --rules " + rule_id;
+}
+
+bool write_reports(const SuiteResult& s, const ReportOptions& o, std::string& error) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.dir, ec);
+  if (ec) {
+    error = "cannot create the report directory " + o.dir + ": " + ec.message();
+    return false;
+  }
+  const std::filesystem::path dir(o.dir);
+  return write_file(dir / "report.json", json_report(s, o), error) &&
+         write_file(dir / "junit.xml", junit_report(s, o), error) &&
+         write_file(dir / "index.html", html_report(s, o), error);
+}
+
+}  // namespace th::reports
