@@ -245,6 +245,7 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e5e8;vertical-a
 .PASS{background:#dff3e6;color:#17663a}.FAIL{background:#fbe0e0;color:#a11c1c}
 .INCONCLUSIVE,.SKIP{background:#fff1d6;color:#8a5a00}.ERROR{background:#f2d6f5;color:#7b1f86}
 .viol{color:#a11c1c;font-size:13px;margin:2px 0 0 0} code{font-size:12px;background:#f4f5f7;padding:1px 4px}
+td:first-child code{white-space:nowrap}
 text.row,text.axis{font-size:11px;fill:#5b6472} .legend span{margin-right:14px;font-size:12px}
 )";
 

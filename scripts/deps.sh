@@ -12,6 +12,8 @@ PACKAGES=(
   nlohmann-json3-dev
   libcpp-httplib-dev
   librapidcheck-dev
+  chromium          # a real browser for the HTML report's DOM test
+  python3           # reads report.json in that test
 )
 
 missing=()

@@ -15,7 +15,7 @@ sim_status=$?
 echo "traces of every client's observations: $trace"
 echo
 echo "== the reference server over HTTP, test clock on (taskconform run)"
-"$build/conformance/taskconform" run --scenarios "$root/scenarios"
+"$build/conformance/taskconform" run --scenarios "$root/scenarios" --report-dir "$root/reports/out"
 conform_status=$?
 set -e
 exit $(( sim_status != 0 ? sim_status : conform_status ))
