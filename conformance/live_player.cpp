@@ -1,10 +1,12 @@
 #include "conformance/live_player.h"
 
 #include <memory>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/isolate.h"
 #include "scenarios/format/expect.h"
 #include "scenarios/format/strict_json.h"
 #include "scenarios/format/timefmt.h"
@@ -72,6 +74,7 @@ class LivePlayer {
     }
     for (auto& [name, s] : streams_) s.reader->close();
     for (auto& l : listens_) l.call->cancel();
+    cleanup();
     out.wall_ms = (clock_.now_us() - t0) / 1000;
     rec_.scenario = sc_.name;
     rec_.end_ms = now_rel_ms_;
@@ -81,6 +84,14 @@ class LivePlayer {
 
  private:
   void play() {
+    base_ms_ = clock_now_ms();
+    if (!options_.isolation_tag.empty()) {
+      std::string why;
+      auto iso = isolate(sc_, options_.isolation_tag, base_ms_ - sc_.server.start_time_ms, why);
+      if (!iso) throw PlayError{"skip: " + why};
+      sc_ = std::move(iso->scenario);
+      own_ = std::move(iso->task_ids);
+    }
     for (const Step& s : sc_.steps) {
       if (s.action == "stall_stream" || s.action == "resume_stream") {
         // A real server's socket buffers take what the model keeps in its bounded
@@ -88,7 +99,6 @@ class LivePlayer {
         throw PlayError{"skip: " + s.action + " needs the simulator (socket buffers hide a real server's queue)"};
       }
     }
-    base_ms_ = clock_now_ms();
     for (const Step& s : sc_.steps) {
       advance_to(s.at_ms);
       run_step(s);
@@ -102,6 +112,22 @@ class LivePlayer {
     std::map<std::string, ObservedStream> seen;
     for (auto& [name, st] : streams_) seen.emplace(name, st.seen);
     for (auto& f : check_streams(sc_, seen)) failures_.push_back(std::move(f));
+  }
+
+  // Leaves a shared server as it was found, as far as the API allows: every task the
+  // run created and did not finish is cancelled (best effort, errors ignored).
+  void cleanup() {
+    if (options_.isolation_tag.empty() || created_.empty()) return;
+    std::string auth;
+    try {
+      auth = harness_auth();
+    } catch (const PlayError&) {
+      return;
+    }
+    for (const auto& id : created_) {
+      exchange(target_, clock_, {"PUT", "/api/v1/tasks/" + id + "/cancel", "{}", "application/json", auth},
+               options_.request_deadline_ms);
+    }
   }
 
   std::string harness_auth() const {
@@ -227,8 +253,11 @@ class LivePlayer {
         continue;
       }
       const int64_t t = event_time(data);
-      st.seen.messages.push_back(flatten_stream_data(data, t));
+      json flat = flatten_stream_data(data, t);
       rec_.streams[st.record].events.push_back({t, data, true});
+      // On a shared server, other clients' tasks pass by: the scenario judges its own.
+      if (!options_.isolation_tag.empty() && flat.contains("taskId") && !own_.count(flat["taskId"].get<std::string>())) continue;
+      st.seen.messages.push_back(std::move(flat));
     }
     if (st.reader->ended() && !st.closed_by_client && !st.seen.end) {
       std::string note = st.reader->end_note();
@@ -244,6 +273,13 @@ class LivePlayer {
               const std::string& content_type) {
     if (!s.id.empty()) responses_by_id_[s.id] = body;
     for (auto& f : check_response(s, status, body, t_ms)) failures_.push_back(std::move(f));
+    if (r.method == "POST" && r.path == "/api/v1/tasks" && status == 201 && body.is_object()) {
+      const std::string id = body.value("version", json::object()).value("taskId", "");
+      if (!id.empty()) {
+        own_.insert(id);  // generated ids too
+        created_.push_back(id);
+      }
+    }
     RequestRecord q;
     q.step = s.index;
     q.action = s.action;
@@ -331,7 +367,7 @@ class LivePlayer {
     streams_.emplace(s.stream, std::move(st));
   }
 
-  const Scenario& sc_;
+  Scenario sc_;  // a copy: isolation rewrites it
   Target target_;
   PlayOptions options_;
   RunClock clock_;
@@ -343,6 +379,8 @@ class LivePlayer {
   std::map<std::string, json> responses_by_id_;
   std::vector<std::string> failures_;
   RunRecord rec_;
+  std::set<std::string> own_;         // the run's task ids (isolated runs)
+  std::vector<std::string> created_;  // to cancel at the end
 };
 
 }  // namespace

@@ -30,6 +30,10 @@ struct PlayOptions {
   // Client name -> the Authorization header it sends ("" sends none).
   std::map<std::string, std::string> authorization;
   int64_t request_deadline_ms = 10'000;
+  // A shared, long-lived target: make the scenario's task ids unique with this tag,
+  // move its timestamps to the server's clock, judge only the run's own tasks, and
+  // cancel every task the run created when it ends. "" plays the file as written.
+  std::string isolation_tag;
 };
 
 ScenarioRun play_live(const Scenario& sc, const Target& target, const PlayOptions& options);

@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -21,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/isolate.h"
 #include "conformance/live_player.h"
 #include "conformance/rules.h"
 #include "conformance/suite.h"
@@ -34,7 +37,7 @@ constexpr const char* kUsage =
     "usage:\n"
     "  taskconform run [SCENARIO.json...] [--scenarios DIR] [--rules GLOB[,GLOB]]\n"
     "                  [--level must|should|may] [--strict] [--repeat N] [--shard I/N]\n"
-    "                  [--baseline FILE] [--report-dir DIR]\n"
+    "                  [--baseline FILE] [--report-dir DIR] [--seed N]\n"
     "                  [--target URL (--token T | --token-file F)] [--header K:V] [--ca-cert PEM]\n"
     "      Plays the scenarios over HTTP, judges every rule over what was sent and seen,\n"
     "      and writes junit.xml, report.json and index.html to --report-dir\n"
@@ -64,6 +67,7 @@ struct RunArgs {
   int shard_index = 1, shard_count = 1;
   std::string baseline_path;
   std::string report_dir = "reports/out";
+  std::optional<uint64_t> seed;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -127,6 +131,11 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
       a.shard_count = std::stoi(parts[1]);
     } else if (k == "--baseline") {
       if (!value(a.baseline_path)) return usage_error("--baseline takes a file");
+    } else if (k == "--seed") {
+      if (!value(v) || v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
+        return usage_error("--seed takes a non-negative integer");
+      }
+      a.seed = std::stoull(v);
     } else if (k == "--report-dir") {
       if (!value(a.report_dir) || a.report_dir.empty()) return usage_error("--report-dir takes a folder");
     } else if (k == "--help" || k == "-h") {
@@ -214,8 +223,23 @@ th::conform::ScenarioRun run_embedded(const th::Scenario& sc) {
   return r;
 }
 
-th::conform::ScenarioRun run_target(const th::Scenario& sc, const RunArgs& a) {
+// A few characters unique to this run of this scenario, in front of its task ids.
+std::string run_tag(std::mt19937_64& rng) {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string tag = "tc";
+  for (int i = 0; i < 4; ++i) tag += kChars[rng() % 36];
+  return tag + "-";
+}
+
+th::conform::ScenarioRun run_target(const th::Scenario& sc, const RunArgs& a, std::mt19937_64& rng) {
+  if (const std::string needs = th::conform::non_default_server_options(sc); !needs.empty()) {
+    th::conform::ScenarioRun r;
+    r.verdict = th::conform::Verdict::kSkip;
+    r.reason = "needs server options a shared target may not have: " + needs;
+    return r;
+  }
   th::conform::PlayOptions po;
+  po.isolation_tag = run_tag(rng);
   for (const auto& [name, c] : sc.clients) {
     // Authorized clients use the target's token; the others keep their wrong one.
     po.authorization[name] = c.token.empty() ? "" : "Bearer " + (c.authorized ? a.token : c.token);
@@ -304,6 +328,8 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
   const bool progress = isatty(STDERR_FILENO);
+  // Run tags come from --seed when given (reproducible), else from the OS.
+  std::mt19937_64 rng(a.seed ? *a.seed : std::random_device{}());
   th::conform::SuiteResult suite;
   suite.target = a.target_url.empty() ? "the reference server, in-process" : a.target.url();
   th::conform::RunClock wall;
@@ -311,7 +337,7 @@ int cmd_run(const std::vector<std::string>& args) {
   for (int rep = 0; rep < a.repeat; ++rep) {
     for (const auto& sc : scenarios) {
       if (progress) std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", ++done, scenarios.size() * static_cast<size_t>(a.repeat), sc.name.c_str());
-      auto r = a.target_url.empty() ? run_embedded(sc) : run_target(sc, a);
+      auto r = a.target_url.empty() ? run_embedded(sc) : run_target(sc, a, rng);
       if (progress) std::fprintf(stderr, "\r\033[K");
       std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
                   static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());

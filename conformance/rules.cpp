@@ -798,12 +798,17 @@ RuleResult query_pages_once(const RunRecord& r) {
   std::map<size_t, std::set<std::string>> chain_of;  // step -> ids seen in its chain so far
   for (const auto& q : r.requests) {
     if (q.method != "POST" || path_only(q.path) != "/api/v1/tasks/query" || q.status != 200) continue;
-    std::set<std::string> seen = q.continues_step != SIZE_MAX ? chain_of[q.continues_step] : std::set<std::string>{};
+    // A page continues a query only when the page before gave a token ("" starts over).
+    bool continues = false;
+    for (const auto& prev : r.requests) {
+      if (prev.step == q.continues_step && !str_at(prev.response, {"nextPageToken"}).empty()) continues = true;
+    }
+    std::set<std::string> seen = continues ? chain_of[q.continues_step] : std::set<std::string>{};
     if (const json* tasks = at(q.response, {"tasks"}); tasks && tasks->is_array()) {
       for (const auto& task : *tasks) {
         auto v = task_view(&task);
         if (!v) continue;
-        if (q.continues_step != SIZE_MAX) ++t.checked;
+        if (continues) ++t.checked;
         if (!seen.insert(v->id).second) t.fail("step " + std::to_string(q.step), q.answered_ms, v->id + " on two pages of one query");
       }
     }
