@@ -65,6 +65,12 @@ struct Request {
 
 std::unique_ptr<httplib::Client> make_client(const Target& t);
 
+// At most this many requests a second start, across the whole runner (0: no bound):
+// a real server is shared, and the suite must not be a load test.
+void set_max_requests_per_second(double rps);
+// Waits until the next request may start.
+void pace_request();
+
 // One request, one answer, within deadline_ms.
 Exchange exchange(const Target& t, const RunClock& clock, const Request& r, int64_t deadline_ms);
 

@@ -68,6 +68,11 @@ class LivePlayer {
       play();
       out.failures = failures_;
       out.verdict = failures_.empty() ? Verdict::kPass : Verdict::kFail;
+      if (!throttled_.empty()) {
+        // A throttled server did not show its behaviour: nothing here can be judged.
+        out.verdict = Verdict::kInconclusive;
+        out.reason = throttled_;
+      }
     } catch (const PlayError& e) {
       out.verdict = e.reason.rfind("skip: ", 0) == 0 ? Verdict::kSkip : Verdict::kError;
       out.reason = out.verdict == Verdict::kSkip ? e.reason.substr(6) : e.reason;
@@ -100,6 +105,7 @@ class LivePlayer {
       }
     }
     for (const Step& s : sc_.steps) {
+      if (options_.interrupted && options_.interrupted->load()) throw PlayError{"interrupted"};
       advance_to(s.at_ms);
       run_step(s);
       sync();
@@ -273,6 +279,9 @@ class LivePlayer {
               const std::string& content_type) {
     if (!s.id.empty()) responses_by_id_[s.id] = body;
     for (auto& f : check_response(s, status, body, t_ms)) failures_.push_back(std::move(f));
+    if ((status == 429 || status == 503) && throttled_.empty()) {
+      throttled_ = s.path + " got " + std::to_string(status) + ": the target is throttling or unavailable";
+    }
     if (r.method == "POST" && r.path == "/api/v1/tasks" && status == 201 && body.is_object()) {
       const std::string id = body.value("version", json::object()).value("taskId", "");
       if (!id.empty()) {
@@ -380,6 +389,7 @@ class LivePlayer {
   std::vector<std::string> failures_;
   RunRecord rec_;
   std::set<std::string> own_;         // the run's task ids (isolated runs)
+  std::string throttled_;             // why the run cannot be judged (429/503)
   std::vector<std::string> created_;  // to cancel at the end
 };
 

@@ -4,6 +4,7 @@
 // (GET /_harness/clock) time is virtual: before each step the player moves the
 // server's clock to the step's time, and after each step it waits until every stream
 // has delivered every byte that fell due, so the verdicts are exact and never flake.
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -34,6 +35,8 @@ struct PlayOptions {
   // move its timestamps to the server's clock, judge only the run's own tasks, and
   // cancel every task the run created when it ends. "" plays the file as written.
   std::string isolation_tag;
+  // Set (by a SIGINT handler) to stop at the next step; the run then cleans up.
+  const std::atomic<bool>* interrupted = nullptr;
 };
 
 ScenarioRun play_live(const Scenario& sc, const Target& target, const PlayOptions& options);

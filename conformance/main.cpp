@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -33,11 +34,15 @@
 
 namespace {
 
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) { g_interrupted = true; }
+
 constexpr const char* kUsage =
     "usage:\n"
     "  taskconform run [SCENARIO.json...] [--scenarios DIR] [--rules GLOB[,GLOB]]\n"
     "                  [--level must|should|may] [--strict] [--repeat N] [--shard I/N]\n"
-    "                  [--baseline FILE] [--report-dir DIR] [--seed N]\n"
+    "                  [--baseline FILE] [--report-dir DIR] [--seed N] [--max-rps N]\n"
     "                  [--target URL (--token T | --token-file F)] [--header K:V] [--ca-cert PEM]\n"
     "      Plays the scenarios over HTTP, judges every rule over what was sent and seen,\n"
     "      and writes junit.xml, report.json and index.html to --report-dir\n"
@@ -68,6 +73,7 @@ struct RunArgs {
   std::string baseline_path;
   std::string report_dir = "reports/out";
   std::optional<uint64_t> seed;
+  double max_rps = 100;  // with a target: be a modest client of a shared server
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -136,6 +142,11 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
         return usage_error("--seed takes a non-negative integer");
       }
       a.seed = std::stoull(v);
+    } else if (k == "--max-rps") {
+      if (!value(v) || v.empty() || v.size() > 6 || !std::all_of(v.begin(), v.end(), ::isdigit) || std::stoi(v) < 1) {
+        return usage_error("--max-rps takes 1..999999");
+      }
+      a.max_rps = std::stoi(v);
     } else if (k == "--report-dir") {
       if (!value(a.report_dir) || a.report_dir.empty()) return usage_error("--report-dir takes a folder");
     } else if (k == "--help" || k == "-h") {
@@ -240,6 +251,7 @@ th::conform::ScenarioRun run_target(const th::Scenario& sc, const RunArgs& a, st
   }
   th::conform::PlayOptions po;
   po.isolation_tag = run_tag(rng);
+  po.interrupted = &g_interrupted;
   for (const auto& [name, c] : sc.clients) {
     // Authorized clients use the target's token; the others keep their wrong one.
     po.authorization[name] = c.token.empty() ? "" : "Bearer " + (c.authorized ? a.token : c.token);
@@ -327,6 +339,11 @@ int cmd_run(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  if (!a.target_url.empty()) th::conform::set_max_requests_per_second(a.max_rps);
+  // SIGINT: finish the current scenario's clean-up, write the reports, stop.
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
   const bool progress = isatty(STDERR_FILENO);
   // Run tags come from --seed when given (reproducible), else from the OS.
   std::mt19937_64 rng(a.seed ? *a.seed : std::random_device{}());
@@ -334,8 +351,9 @@ int cmd_run(const std::vector<std::string>& args) {
   suite.target = a.target_url.empty() ? "the reference server, in-process" : a.target.url();
   th::conform::RunClock wall;
   size_t done = 0;
-  for (int rep = 0; rep < a.repeat; ++rep) {
+  for (int rep = 0; rep < a.repeat && !g_interrupted; ++rep) {
     for (const auto& sc : scenarios) {
+      if (g_interrupted) break;
       if (progress) std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", ++done, scenarios.size() * static_cast<size_t>(a.repeat), sc.name.c_str());
       auto r = a.target_url.empty() ? run_embedded(sc) : run_target(sc, a, rng);
       if (progress) std::fprintf(stderr, "\r\033[K");
@@ -374,6 +392,10 @@ int cmd_run(const std::vector<std::string>& args) {
   std::error_code ec;
   const auto html = std::filesystem::absolute(std::filesystem::path(a.report_dir) / "index.html", ec);
   std::printf("report: %s\n", html.string().c_str());
+  if (g_interrupted) {
+    std::fprintf(stderr, "taskconform: interrupted; the tasks created so far were cancelled\n");
+    return 130;
+  }
   return th::conform::exit_status(suite, a.strict);
 }
 
