@@ -235,7 +235,13 @@ void StreamReader::run(Request r) {
   if (status_ != 200 && error_body_.empty()) error_body_ = res.body;
   parser_.finish();
   ended_ = true;
+  ended_at_us_ = clock_.now_us();
   cv_.notify_all();
+}
+
+int64_t StreamReader::ended_at_us() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ended_at_us_;
 }
 
 bool StreamReader::wait_open(int64_t deadline_ms) {

@@ -121,6 +121,7 @@ class StreamReader {
   std::string body_if_error();  // the error body when the status was not 200
   std::vector<ReceivedEvent> take_events();
   bool ended();          // the server ended the body, or the connection dropped
+  int64_t ended_at_us();  // when (0 while it has not)
   std::string end_note();  // the last comment, e.g. "end queue_overflow"
   uint64_t bytes();
   std::vector<std::string> faults();
@@ -145,6 +146,7 @@ class StreamReader {
   bool paused_ = false;
   bool closing_ = false;
   bool ended_ = false;
+  int64_t ended_at_us_ = 0;
 };
 
 }  // namespace th::conform

@@ -82,27 +82,39 @@ class LivePlayer {
     cleanup();
     out.wall_ms = (clock_.now_us() - t0) / 1000;
     rec_.scenario = sc_.name;
-    rec_.end_ms = now_rel_ms_;
+    rec_.end_ms = real_ ? sc_.end_ms : now_rel_ms_;
     out.record = std::move(rec_);
     return out;
   }
 
  private:
   void play() {
-    base_ms_ = clock_now_ms();
-    if (!options_.isolation_tag.empty()) {
-      std::string why;
-      auto iso = isolate(sc_, options_.isolation_tag, base_ms_ - sc_.server.start_time_ms, why);
-      if (!iso) throw PlayError{"skip: " + why};
-      sc_ = std::move(iso->scenario);
-      own_ = std::move(iso->task_ids);
-    }
     for (const Step& s : sc_.steps) {
       if (s.action == "stall_stream" || s.action == "resume_stream") {
         // A real server's socket buffers take what the model keeps in its bounded
         // queue, so a stalled client cannot be staged exactly over the network.
         throw PlayError{"skip: " + s.action + " needs the simulator (socket buffers hide a real server's queue)"};
       }
+    }
+    real_ = options_.force_real_time || !has_test_clock();
+    if (real_ && sc_.needs_test_clock) {
+      throw PlayError{"skip: the scenario needs the test clock (" + sc_.needs_test_clock_why + ")"};
+    }
+    if (real_ && sc_.end_ms > options_.max_real_ms) {
+      throw PlayError{"skip: needs " + std::to_string(sc_.end_ms / 1000) +
+                      " s of real time (the target has no test clock; --max-real-ms raises the bound)"};
+    }
+    base_ms_ = real_ ? server_time_now() : clock_now_ms();
+    t0_us_ = clock_.now_us();
+    rec_.virtual_time = !real_;
+    rec_.tolerance_ms = tol();
+    const int64_t shift = base_ms_ - sc_.server.start_time_ms;
+    if (!options_.isolation_tag.empty() || shift != 0) {
+      std::string why;
+      auto iso = isolate(sc_, options_.isolation_tag, shift, why);
+      if (!iso) throw PlayError{"skip: " + why};
+      sc_ = std::move(iso->scenario);
+      if (!options_.isolation_tag.empty()) own_ = std::move(iso->task_ids);
     }
     for (const Step& s : sc_.steps) {
       if (options_.interrupted && options_.interrupted->load()) throw PlayError{"interrupted"};
@@ -111,13 +123,49 @@ class LivePlayer {
       sync();
     }
     advance_to(sc_.end_ms);
+    if (real_) std::this_thread::sleep_for(std::chrono::milliseconds(tol()));  // what fell due arrives
     sync();
     for (auto& p : listens_) {
       if (p.step->expect) failures_.push_back(p.step->path + ": expected an answer, but the listen was still held at end_ms");
     }
     std::map<std::string, ObservedStream> seen;
     for (auto& [name, st] : streams_) seen.emplace(name, st.seen);
-    for (auto& f : check_streams(sc_, seen)) failures_.push_back(std::move(f));
+    for (auto& f : check_streams(sc_, seen, tol())) failures_.push_back(std::move(f));
+  }
+
+  int64_t tol() const { return real_ ? options_.tolerance_ms : 0; }
+
+  // Scenario time now: the test clock's, or the wall clock's since the start.
+  int64_t now_ms() const { return real_ ? (clock_.now_us() - t0_us_) / 1000 : now_rel_ms_; }
+
+  bool has_test_clock() {
+    Exchange ex = call({"GET", "/_harness/clock", "", "", harness_auth()});
+    return ex.status != 404;
+  }
+
+  // The server's own time, in ms, from a heartbeat on a stream that matches nothing:
+  // scenario timestamps are moved to the server's clock, never the runner's.
+  int64_t server_time_now() {
+    Request r{"POST", "/api/v1/tasks/stream",
+              R"({"heartbeatIntervalMs":1,"parentTaskId":"~"})",  // small: some servers bound bodies
+              "application/json", harness_auth()};
+    StreamReader probe(target_, clock_, r);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_deadline_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (const auto& e : probe.take_events()) {
+        try {
+          const json data = json::parse(e.event.data);
+          if (auto ms = parse_rfc3339(data.value("timestamp", ""))) {
+            return *ms + (clock_.now_us() - e.at_us) / 1000;  // as of now
+          }
+        } catch (const json::exception&) {
+        }
+      }
+      if (probe.ended()) break;
+      probe.wait_bytes(probe.bytes() + 1, 100);
+    }
+    throw PlayError{"the target sent no heartbeat on a 1 ms stream (status " + std::to_string(probe.status()) +
+                    "): its clock cannot be read"};
   }
 
   // Leaves a shared server as it was found, as far as the API allows: every task the
@@ -151,9 +199,6 @@ class LivePlayer {
 
   int64_t clock_now_ms() {
     Exchange ex = call({"GET", "/_harness/clock", "", "", harness_auth()});
-    if (ex.status == 404) {
-      throw PlayError{"skip: the target has no test clock (GET /_harness/clock is 404); real-time play is not built yet"};
-    }
     try {
       const json j = json::parse(ex.body);
       if (ex.status != 200 || j.value("mode", "") != "virtual") throw PlayError{"GET /_harness/clock answered " + ex.body};
@@ -166,7 +211,12 @@ class LivePlayer {
   // Moves the server's clock to the scenario time t_ms and waits for what fell due.
   void advance_to(int64_t t_ms) {
     if (t_ms < now_rel_ms_) throw PlayError{"scenario time runs backwards"};
-    advance(t_ms - now_rel_ms_);
+    if (real_) {
+      const int64_t wait_us = t0_us_ + t_ms * 1000 - clock_.now_us();
+      if (wait_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait_us));
+    } else {
+      advance(t_ms - now_rel_ms_);
+    }
     now_rel_ms_ = t_ms;
   }
 
@@ -187,6 +237,11 @@ class LivePlayer {
   // Waits until every stream has read every byte the server wrote, and every
   // answered long poll has arrived; then takes in what arrived.
   void sync() {
+    if (real_) {  // no barrier in real time: take in what has arrived
+      collect_listens();
+      for (auto& [name, st] : streams_) take(name, st);
+      return;
+    }
     advance(0);
     const json& written = last_advance_["streams"];
     for (auto& [name, st] : streams_) {
@@ -217,7 +272,7 @@ class LivePlayer {
       const Exchange ex = it->call->result();
       if (ex.status == 0) throw PlayError{it->step->path + ": the listen failed: " + ex.error};
       const std::string at = ex.header("x-harness-now-ms");
-      const int64_t t_ms = at.empty() ? now_rel_ms_ : std::stoll(at) - base_ms_;
+      const int64_t t_ms = real_ ? (ex.answered_us - t0_us_) / 1000 : at.empty() ? now_rel_ms_ : std::stoll(at) - base_ms_;
       record(*it->step, it->request, it->sent_ms, ex.status, parse_or_text(ex.body), t_ms, ex.header("content-type"));
       it = listens_.erase(it);
       any = true;
@@ -228,6 +283,7 @@ class LivePlayer {
   // A long poll just sent: wait until the server holds it or has answered it, so
   // that later syncs can tell "held" from "answered, on its way".
   void settle_listen() {
+    if (real_) return;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_deadline_ms);
     while (true) {
       collect_listens();
@@ -258,7 +314,7 @@ class LivePlayer {
         rec_.streams[st.record].events.push_back({now_rel_ms_, json(e.event.data), false});
         continue;
       }
-      const int64_t t = event_time(data);
+      const int64_t t = real_ ? (e.at_us - t0_us_) / 1000 : event_time(data);
       json flat = flatten_stream_data(data, t);
       rec_.streams[st.record].events.push_back({t, data, true});
       // On a shared server, other clients' tasks pass by: the scenario judges its own.
@@ -268,8 +324,9 @@ class LivePlayer {
     if (st.reader->ended() && !st.closed_by_client && !st.seen.end) {
       std::string note = st.reader->end_note();
       const std::string reason = note.rfind("end ", 0) == 0 ? note.substr(4) : "connection_closed";
-      st.seen.end = json{{"t_ms", now_rel_ms_}, {"reason", reason}};
-      rec_.streams[st.record].ended_ms = now_rel_ms_;
+      const int64_t end_ms = real_ ? (st.reader->ended_at_us() - t0_us_) / 1000 : now_rel_ms_;
+      st.seen.end = json{{"t_ms", end_ms}, {"reason", reason}};
+      rec_.streams[st.record].ended_ms = end_ms;
       rec_.streams[st.record].end_reason = reason;
     }
     rec_.streams[st.record].faults = st.reader->faults();
@@ -278,7 +335,7 @@ class LivePlayer {
   void record(const Step& s, const Request& r, int64_t sent_ms, int status, const json& body, int64_t t_ms,
               const std::string& content_type) {
     if (!s.id.empty()) responses_by_id_[s.id] = body;
-    for (auto& f : check_response(s, status, body, t_ms)) failures_.push_back(std::move(f));
+    for (auto& f : check_response(s, status, body, t_ms, tol())) failures_.push_back(std::move(f));
     if ((status == 429 || status == 503) && throttled_.empty()) {
       throttled_ = s.path + " got " + std::to_string(status) + ": the target is throttling or unavailable";
     }
@@ -332,18 +389,20 @@ class LivePlayer {
       take(it->first, it->second);
       it->second.closed_by_client = true;
       it->second.reader->close();
-      rec_.streams[it->second.record].closed_ms = now_rel_ms_;
+      rec_.streams[it->second.record].closed_ms = now_ms();
       return;
     }
     const Request r = request_for(s);
     if (s.action == "open_stream" || s.action == "open_agent_stream" || s.action == "open_manual_control_stream") {
       open_stream(s, r);
     } else if (s.action == "agent_listen") {
-      listens_.push_back({&s, std::make_unique<AsyncExchange>(target_, clock_, r), r, now_rel_ms_});
+      listens_.push_back({&s, std::make_unique<AsyncExchange>(target_, clock_, r), r, now_ms()});
       settle_listen();
     } else {
       Exchange ex = call(r);
-      record(s, r, now_rel_ms_, ex.status, parse_or_text(ex.body), now_rel_ms_, ex.header("content-type"));
+      const int64_t sent_ms = real_ ? (ex.sent_us - t0_us_) / 1000 : now_rel_ms_;
+      const int64_t answered_ms = real_ ? (ex.answered_us - t0_us_) / 1000 : now_rel_ms_;
+      record(s, r, sent_ms, ex.status, parse_or_text(ex.body), answered_ms, ex.header("content-type"));
     }
   }
 
@@ -353,11 +412,10 @@ class LivePlayer {
     const int status = reader->status();
     if (status != 200) {
       reader->wait_bytes(UINT64_MAX, options_.request_deadline_ms);  // the error body, to its end
-      record(s, r, now_rel_ms_, status, parse_or_text(reader->body_if_error()), now_rel_ms_,
-             reader->header("content-type"));
+      record(s, r, now_ms(), status, parse_or_text(reader->body_if_error()), now_ms(), reader->header("content-type"));
       return;
     }
-    record(s, r, now_rel_ms_, status, json(), now_rel_ms_, reader->header("content-type"));
+    record(s, r, now_ms(), status, json(), now_ms(), reader->header("content-type"));
     StreamRecord sr;
     sr.name = s.stream;
     sr.kind = stream_kind(s.action);
@@ -365,7 +423,7 @@ class LivePlayer {
     sr.step = s.index;
     sr.request = parse_or_text(r.body);
     sr.task_id = s.task_id;
-    sr.opened_ms = now_rel_ms_;
+    sr.opened_ms = now_ms();
     sr.status = status;
     sr.content_type = reader->header("content-type");
     rec_.streams.push_back(std::move(sr));
@@ -380,7 +438,9 @@ class LivePlayer {
   Target target_;
   PlayOptions options_;
   RunClock clock_;
-  int64_t base_ms_ = 0;     // the server's virtual time at scenario time 0
+  bool real_ = false;       // played on the wall clock (no test clock)
+  int64_t t0_us_ = 0;       // the runner's clock at scenario time 0
+  int64_t base_ms_ = 0;     // the server's time at scenario time 0
   int64_t now_rel_ms_ = 0;  // scenario time now
   json last_advance_;
   std::map<std::string, LiveStream> streams_;

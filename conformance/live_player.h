@@ -35,6 +35,12 @@ struct PlayOptions {
   // move its timestamps to the server's clock, judge only the run's own tasks, and
   // cancel every task the run created when it ends. "" plays the file as written.
   std::string isolation_tag;
+  // Real time: without the test clock (or when forced) steps are played on the wall
+  // clock, and times match within the calibrated tolerance. Scenarios longer than
+  // max_real_ms are skipped rather than waited for.
+  bool force_real_time = false;
+  int64_t tolerance_ms = 25;
+  int64_t max_real_ms = 15'000;
   // Set (by a SIGINT handler) to stop at the next step; the run then cleans up.
   const std::atomic<bool>* interrupted = nullptr;
 };

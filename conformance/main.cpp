@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +45,7 @@ constexpr const char* kUsage =
     "  taskconform run [SCENARIO.json...] [--scenarios DIR] [--rules GLOB[,GLOB]]\n"
     "                  [--level must|should|may] [--strict] [--repeat N] [--shard I/N]\n"
     "                  [--baseline FILE] [--report-dir DIR] [--seed N] [--max-rps N]\n"
+    "                  [--real-time] [--max-real-ms N] [--min-tolerance-ms N]\n"
     "                  [--target URL (--token T | --token-file F)] [--header K:V] [--ca-cert PEM]\n"
     "      Plays the scenarios over HTTP, judges every rule over what was sent and seen,\n"
     "      and writes junit.xml, report.json and index.html to --report-dir\n"
@@ -74,6 +77,10 @@ struct RunArgs {
   std::string report_dir = "reports/out";
   std::optional<uint64_t> seed;
   double max_rps = 100;  // with a target: be a modest client of a shared server
+  bool real_time = false;  // play on the wall clock even where a test clock exists
+  int64_t max_real_ms = 15000;
+  int64_t tolerance_ms = 0;  // calibrated at start for real-time play
+  int64_t min_tolerance_ms = 25;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -147,6 +154,18 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
         return usage_error("--max-rps takes 1..999999");
       }
       a.max_rps = std::stoi(v);
+    } else if (k == "--real-time") {
+      a.real_time = true;
+    } else if (k == "--max-real-ms") {
+      if (!value(v) || v.empty() || v.size() > 7 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
+        return usage_error("--max-real-ms takes a number of ms");
+      }
+      a.max_real_ms = std::stoll(v);
+    } else if (k == "--min-tolerance-ms") {
+      if (!value(v) || v.empty() || v.size() > 6 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
+        return usage_error("--min-tolerance-ms takes a number of ms");
+      }
+      a.min_tolerance_ms = std::stoll(v);
     } else if (k == "--report-dir") {
       if (!value(a.report_dir) || a.report_dir.empty()) return usage_error("--report-dir takes a folder");
     } else if (k == "--help" || k == "-h") {
@@ -195,9 +214,9 @@ std::vector<const th::conform::Rule*> select_rules(const RunArgs& a) {
   return out;
 }
 
-th::ServerOptions embedded_options(const th::Scenario& sc) {
+th::ServerOptions embedded_options(const th::Scenario& sc, bool real_time) {
   th::ServerOptions o;
-  o.virtual_clock = true;
+  o.virtual_clock = !real_time;
   o.virtual_start_ms = sc.server.start_time_ms;
   for (const auto& [name, c] : sc.clients) {
     if (c.authorized && !c.token.empty()) o.tokens.insert(c.token);
@@ -214,8 +233,8 @@ th::ServerOptions embedded_options(const th::Scenario& sc) {
   return o;
 }
 
-th::conform::ScenarioRun run_embedded(const th::Scenario& sc) {
-  th::ReferenceServer server(embedded_options(sc));
+th::conform::ScenarioRun run_embedded(const th::Scenario& sc, const RunArgs& a) {
+  th::ReferenceServer server(embedded_options(sc, a.real_time));
   const int port = server.bind();
   if (port == 0) {
     th::conform::ScenarioRun r;
@@ -228,6 +247,10 @@ th::conform::ScenarioRun run_embedded(const th::Scenario& sc) {
   t.port = port;
   th::conform::PlayOptions po;
   for (const auto& [name, c] : sc.clients) po.authorization[name] = c.token.empty() ? "" : "Bearer " + c.token;
+  po.force_real_time = a.real_time;
+  po.tolerance_ms = a.tolerance_ms;
+  po.max_real_ms = a.max_real_ms;
+  po.interrupted = &g_interrupted;
   auto r = th::conform::play_live(sc, t, po);
   server.stop();
   serving.join();
@@ -252,6 +275,9 @@ th::conform::ScenarioRun run_target(const th::Scenario& sc, const RunArgs& a, st
   th::conform::PlayOptions po;
   po.isolation_tag = run_tag(rng);
   po.interrupted = &g_interrupted;
+  po.force_real_time = a.real_time;
+  po.tolerance_ms = a.tolerance_ms;
+  po.max_real_ms = a.max_real_ms;
   for (const auto& [name, c] : sc.clients) {
     // Authorized clients use the target's token; the others keep their wrong one.
     po.authorization[name] = c.token.empty() ? "" : "Bearer " + (c.authorized ? a.token : c.token);
@@ -312,6 +338,42 @@ void print_rules(const th::conform::SuiteResult& s, const th::reports::ReportOpt
   std::printf("taskconform: rules: %d passed, %d failed, %d inconclusive\n", counts[0], counts[1], counts[2]);
 }
 
+// Real-time tolerance: twice the worst loopback round trip to the target plus the
+// worst scheduler oversleep, measured now, never below a floor. Shown in the report.
+int64_t calibrate(const RunArgs& a) {
+  const int64_t kFloorMs = a.min_tolerance_ms;
+  th::conform::RunClock clock;
+  int64_t rtt_us = 0, jitter_us = 0;
+  std::unique_ptr<th::ReferenceServer> local;
+  std::thread serving;
+  th::conform::Target t = a.target;
+  if (a.target_url.empty()) {  // the embedded server: measure one like it
+    th::ServerOptions o;
+    o.tokens = {"taskconform-calibration"};
+    o.service.stream_count_max = 4;
+    o.service.listen_count_max = 1;
+    local = std::make_unique<th::ReferenceServer>(o);
+    t.port = local->bind();
+    serving = std::thread([&] { local->serve(); });
+  }
+  const std::string auth = "Bearer " + (a.target_url.empty() ? std::string("taskconform-calibration") : a.token);
+  for (int i = 0; i < 20; ++i) {
+    auto ex = th::conform::exchange(t, clock, {"GET", "/api/v1/tasks/taskconform-calibration", "", "", auth}, 5000);
+    rtt_us = std::max(rtt_us, ex.answered_us - ex.sent_us);
+    const int64_t before = clock.now_us();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    jitter_us = std::max(jitter_us, clock.now_us() - before - 2000);
+  }
+  if (local) {
+    local->stop();
+    serving.join();
+  }
+  const int64_t tol = std::max<int64_t>(kFloorMs, (2 * rtt_us + jitter_us + 999) / 1000);
+  std::printf("calibration: round trip max %.1f ms, scheduler oversleep max %.1f ms: real-time tolerance %lld ms\n",
+              static_cast<double>(rtt_us) / 1000.0, static_cast<double>(jitter_us) / 1000.0, static_cast<long long>(tol));
+  return tol;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   RunArgs a;
   if (int status = parse_run(args, a); status >= 0) return status;
@@ -344,6 +406,7 @@ int cmd_run(const std::vector<std::string>& args) {
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigaction(SIGINT, &sa, nullptr);
+  a.tolerance_ms = calibrate(a);
   const bool progress = isatty(STDERR_FILENO);
   // Run tags come from --seed when given (reproducible), else from the OS.
   std::mt19937_64 rng(a.seed ? *a.seed : std::random_device{}());
@@ -355,7 +418,7 @@ int cmd_run(const std::vector<std::string>& args) {
     for (const auto& sc : scenarios) {
       if (g_interrupted) break;
       if (progress) std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", ++done, scenarios.size() * static_cast<size_t>(a.repeat), sc.name.c_str());
-      auto r = a.target_url.empty() ? run_embedded(sc) : run_target(sc, a, rng);
+      auto r = a.target_url.empty() ? run_embedded(sc, a) : run_target(sc, a, rng);
       if (progress) std::fprintf(stderr, "\r\033[K");
       std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
                   static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());
@@ -368,6 +431,12 @@ int cmd_run(const std::vector<std::string>& args) {
   for (const auto& sc : suite.scenarios) ++counts[static_cast<int>(sc.run.verdict)];
   std::printf("taskconform: scenarios: %d passed, %d failed, %d skipped, %d errors\n\n", counts[0], counts[1], counts[3],
               counts[4]);
+  for (const auto& sc : suite.scenarios) {
+    if (sc.run.verdict == th::conform::Verdict::kPass || sc.run.verdict == th::conform::Verdict::kFail) {
+      if (!sc.run.record.virtual_time) suite.virtual_time = false;
+    }
+  }
+  suite.tolerance_ms = suite.virtual_time ? 0 : a.tolerance_ms;
   suite.rules = th::conform::judge(suite.scenarios, select_rules(a));
   suite.wall_ms = wall.now_us() / 1000;
   th::reports::ReportOptions ro;

@@ -358,11 +358,19 @@ RuleResult all_preexisting(const RunRecord& r) {
 
 // ---- rate limits -----------------------------------------------------------------
 
+// Timing against a rate limit means little when the tolerance is a fifth of it.
+bool limit_too_fine(const RunRecord& r, const StreamRecord& s, int64_t limit, Tally& t) {
+  if (r.tolerance_ms * 5 <= limit) return false;
+  t.too_little.push_back(s.name + ": tolerance " + std::to_string(r.tolerance_ms) + " ms exceeds 20% of the " +
+                         std::to_string(limit) + " ms rate limit");
+  return true;
+}
+
 RuleResult rate_spacing(const RunRecord& r) {
   Tally t;
   for (const auto* s : task_streams(r)) {
     const int64_t limit = rate_limit(*s);
-    if (limit <= 0) continue;
+    if (limit <= 0 || limit_too_fine(r, *s, limit, t)) continue;
     std::map<std::string, int64_t> last;
     for (const auto& e : s->events) {
       if (!is_task_event(e) || event_type(e) != "EVENT_TYPE_UPDATE") continue;
@@ -421,7 +429,7 @@ RuleResult leading_edge(const RunRecord& r) {
   const auto changes = known_changes(r);
   for (const auto* s : task_streams(r)) {
     const int64_t limit = rate_limit(*s);
-    if (limit <= 0) continue;
+    if (limit <= 0 || limit_too_fine(r, *s, limit, t)) continue;
     for (const auto& c : changes) {
       const bool live = c.step != SIZE_MAX ? c.step > s->step : c.t_ms > s->opened_ms;
       const bool watched = c.t_ms + r.tolerance_ms <= s->watched_until_ms(r.end_ms);
@@ -479,6 +487,11 @@ RuleResult heartbeat_gaps(const RunRecord& r, bool first_only) {
     if (s.status != 200) continue;
     const int64_t interval = heartbeat_interval(s);
     const int64_t until = s.watched_until_ms(r.end_ms);
+    if (r.tolerance_ms * 5 > interval) {  // the bound would be mostly tolerance
+      t.too_little.push_back(s.name + ": tolerance " + std::to_string(r.tolerance_ms) + " ms exceeds 20% of the " +
+                             std::to_string(interval) + " ms interval");
+      continue;
+    }
     int64_t prev = s.opened_ms;
     bool first = true;
     for (const auto& e : s.events) {

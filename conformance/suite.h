@@ -33,6 +33,7 @@ struct RuleVerdict {
 struct SuiteResult {
   std::string target;  // "embedded reference server" or the URL
   bool virtual_time = true;
+  int64_t tolerance_ms = 0;  // the real-time tolerance used (0 in virtual time)
   std::vector<ScenarioOutcome> scenarios;
   std::vector<RuleVerdict> rules;
   int64_t wall_ms = 0;

@@ -70,6 +70,7 @@ bool write_file(const std::filesystem::path& p, const std::string& text, std::st
 
 std::string json_report(const SuiteResult& s, const ReportOptions& o) {
   json j = {{"suiteVersion", conform::kSuiteVersion}, {"target", s.target}, {"virtualTime", s.virtual_time},
+            {"toleranceMs", s.tolerance_ms},
             {"wallMs", s.wall_ms}, {"scenarios", json::array()}, {"rules", json::array()}};
   for (const auto& sc : s.scenarios) {
     j["scenarios"].push_back({{"name", sc.name}, {"file", sc.file}, {"title", sc.title},
@@ -256,7 +257,10 @@ std::string html_report(const SuiteResult& s, const ReportOptions& o) {
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>taskconform report</title><style>"
     << kStyle << "</style></head><body>\n"
     << "<h1>taskconform " << conform::kSuiteVersion << "</h1>\n<div class=\"meta\">target: " << xml_escape(s.target)
-    << " &middot; " << (s.virtual_time ? "virtual time (tolerance 0 ms)" : "real time") << " &middot; "
+    << " &middot; "
+    << (s.virtual_time ? std::string("virtual time (tolerance 0 ms)")
+                       : "real time (calibrated tolerance " + std::to_string(s.tolerance_ms) + " ms)")
+    << " &middot; "
     << s.scenarios.size() << " scenarios &middot; rules: <span id=\"counts\">" << counts[0] << " passed, " << counts[1]
     << " failed, " << counts[2] << " inconclusive</span> &middot; " << s.wall_ms << " ms</div>\n";
   h << "<h2>Rules</h2>\n<table id=\"rules\"><tr><th>rule</th><th>level</th><th>verdict</th><th>what it checks</th><th>evidence</th></tr>\n";

@@ -1,5 +1,9 @@
 #include "scenarios/format/expect.h"
 
+#include <cstdlib>
+
+#include "scenarios/format/timefmt.h"
+
 namespace th {
 namespace {
 
@@ -32,15 +36,55 @@ std::string describe_all(const std::vector<json>& list) {
   return s.empty() ? " (none)" : s;
 }
 
+// Like json_subset_match, but timestamps (RFC 3339 strings) match within tol ms.
+bool subset_match_tol(const json& pattern, const json& actual, int64_t tol) {
+  if (tol == 0) return json_subset_match(pattern, actual);
+  if (pattern.is_object()) {
+    if (!actual.is_object()) return false;
+    for (auto it = pattern.begin(); it != pattern.end(); ++it) {
+      auto a = actual.find(it.key());
+      if (a == actual.end() || !subset_match_tol(*it, *a, tol)) return false;
+    }
+    return true;
+  }
+  if (pattern.is_array()) {
+    if (!actual.is_array() || actual.size() != pattern.size()) return false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+      if (!subset_match_tol(pattern[i], actual[i], tol)) return false;
+    }
+    return true;
+  }
+  if (pattern.is_string() && actual.is_string()) {
+    auto p = parse_rfc3339(pattern.get<std::string>()), a = parse_rfc3339(actual.get<std::string>());
+    if (p && a) return std::llabs(*p - *a) <= tol;
+  }
+  return pattern == actual;
+}
+
+// A stream pattern: every field equal, but t_ms within the tolerance.
+bool pattern_match(const json& pattern, const json& flat, int64_t tol) {
+  if (!pattern.is_object() || !flat.is_object()) return false;
+  for (auto it = pattern.begin(); it != pattern.end(); ++it) {
+    auto a = flat.find(it.key());
+    if (a == flat.end()) return false;
+    if (it.key() == "t_ms" && it->is_number_integer() && a->is_number_integer()) {
+      if (std::llabs(it->get<int64_t>() - a->get<int64_t>()) > tol) return false;
+    } else if (!json_subset_match(*it, *a)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void check_list(std::vector<std::string>& fails, const std::string& where, const char* what,
-                const std::vector<json>& expected, const std::vector<json>& seen) {
+                const std::vector<json>& expected, const std::vector<json>& seen, int64_t tol) {
   if (expected.size() != seen.size()) {
     fails.push_back(where + ": expected " + std::to_string(expected.size()) + " " + what + ", saw " +
                     std::to_string(seen.size()) + ":" + describe_all(seen));
     return;
   }
   for (size_t i = 0; i < expected.size(); ++i) {
-    if (!json_subset_match(expected[i], seen[i])) {
+    if (!pattern_match(expected[i], seen[i], tol)) {
       fails.push_back(where + ": " + what + "[" + std::to_string(i) + "]: expected " + expected[i].dump() + ", saw " +
                       describe(seen[i]) + "; all:" + describe_all(seen));
       return;
@@ -57,23 +101,25 @@ std::vector<json> of_kind(const ObservedStream& st, const char* event) {
 }
 
 void check_one_stream(std::vector<std::string>& fails, const std::string& where, const StreamExpect& e,
-                      const ObservedStream& st) {
-  if (e.task_events) check_list(fails, where, "task_events", *e.task_events, of_kind(st, "task_event"));
-  if (e.agent_requests) check_list(fails, where, "agent_requests", *e.agent_requests, of_kind(st, "agent_request"));
-  if (e.frames) check_list(fails, where, "frames", *e.frames, of_kind(st, "manual_control_frame"));
+                      const ObservedStream& st, int64_t tol) {
+  if (e.task_events) check_list(fails, where, "task_events", *e.task_events, of_kind(st, "task_event"), tol);
+  if (e.agent_requests) check_list(fails, where, "agent_requests", *e.agent_requests, of_kind(st, "agent_request"), tol);
+  if (e.frames) check_list(fails, where, "frames", *e.frames, of_kind(st, "manual_control_frame"), tol);
   if (e.heartbeats_ms) {
     std::vector<int64_t> seen;
     for (const json& f : of_kind(st, "heartbeat")) seen.push_back(f["t_ms"].get<int64_t>());
-    if (seen != *e.heartbeats_ms) {
+    bool same = seen.size() == e.heartbeats_ms->size();
+    for (size_t i = 0; same && i < seen.size(); ++i) same = std::llabs(seen[i] - (*e.heartbeats_ms)[i]) <= tol;
+    if (!same) {
       fails.push_back(where + ": expected heartbeats at " + json(*e.heartbeats_ms).dump() + ", saw " + json(seen).dump());
     }
   }
   for (const json& p : e.never) {
     for (const json& f : st.messages) {
-      if (json_subset_match(p, f)) fails.push_back(where + ": saw " + describe(f) + ", which must never appear (" + p.dump() + ")");
+      if (pattern_match(p, f, tol)) fails.push_back(where + ": saw " + describe(f) + ", which must never appear (" + p.dump() + ")");
     }
   }
-  if (e.end && (!st.end || !json_subset_match(*e.end, *st.end))) {
+  if (e.end && (!st.end || !pattern_match(*e.end, *st.end, tol))) {
     fails.push_back(where + ": expected the server to end it with " + e.end->dump() + ", got " +
                     (st.end ? st.end->dump() : "no end"));
   }
@@ -132,7 +178,8 @@ json flatten_stream_data(const json& data, int64_t t_ms) {
   return f;
 }
 
-std::vector<std::string> check_response(const Step& s, int status, const json& body, int64_t t_ms) {
+std::vector<std::string> check_response(const Step& s, int status, const json& body, int64_t t_ms,
+                                        int64_t tolerance_ms) {
   std::vector<std::string> fails;
   if (!s.expect) return fails;
   const ResponseExpect& e = *s.expect;
@@ -141,20 +188,23 @@ std::vector<std::string> check_response(const Step& s, int status, const json& b
     fails.push_back(where + ": expected status " + std::to_string(*e.status) + ", got " + std::to_string(status) +
                     (body.is_null() ? "" : " with body " + body.dump()));
   }
-  if (e.body && !json_subset_match(*e.body, body)) {
+  if (e.body && !subset_match_tol(*e.body, body, tolerance_ms)) {
     fails.push_back(where + ": body does not match " + e.body->dump() + "; got " + body.dump());
   }
-  if (e.body_exact && *e.body_exact != body) {
+  if (e.body_exact && !(tolerance_ms ? subset_match_tol(*e.body_exact, body, tolerance_ms) &&
+                                            subset_match_tol(body, *e.body_exact, tolerance_ms)
+                                      : *e.body_exact == body)) {
     fails.push_back(where + ": body is not exactly " + e.body_exact->dump() + "; got " + body.dump());
   }
-  if (e.t_ms && *e.t_ms != t_ms) {
+  if (e.t_ms && std::llabs(*e.t_ms - t_ms) > tolerance_ms) {
     fails.push_back(where + ": expected the answer at t_ms " + std::to_string(*e.t_ms) + ", got it at " +
                     std::to_string(t_ms));
   }
   return fails;
 }
 
-std::vector<std::string> check_streams(const Scenario& sc, const std::map<std::string, ObservedStream>& seen) {
+std::vector<std::string> check_streams(const Scenario& sc, const std::map<std::string, ObservedStream>& seen,
+                                       int64_t tolerance_ms) {
   std::vector<std::string> fails;
   for (const auto& [name, e] : sc.expect_streams) {
     const std::string where = "stream \"" + name + "\" (" + e.path + ")";
@@ -163,7 +213,7 @@ std::vector<std::string> check_streams(const Scenario& sc, const std::map<std::s
       fails.push_back(where + ": the stream never opened");
       continue;
     }
-    check_one_stream(fails, where, e, it->second);
+    check_one_stream(fails, where, e, it->second, tolerance_ms);
   }
   return fails;
 }

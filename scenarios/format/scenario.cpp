@@ -206,6 +206,11 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
     sc.description = r.string_or("description", "");
     sc.rules = r.opt_string_array("rules").value_or(std::vector<std::string>{});
     if (sc.rules.empty()) throw JsonError("$.rules", "must name at least one rule ID");
+    if (auto why = r.opt_string("needs_test_clock")) {
+      if (why->empty()) throw JsonError("$.needs_test_clock", "says why the scenario needs the test clock");
+      sc.needs_test_clock = true;
+      sc.needs_test_clock_why = *why;
+    }
     if (auto s = r.opt_object("server")) sc.server = parse_server(*s);
     if (auto c = r.opt_object("clients")) sc.clients = parse_clients(*c, *r.raw("clients"));
     const json* steps = r.opt_array("steps");

@@ -76,6 +76,9 @@ struct Scenario {
   std::string title;
   std::string description;
   std::vector<std::string> rules;
+  // Times that only a test clock can stage (ms-exact boundaries): real-time play skips it.
+  bool needs_test_clock = false;
+  std::string needs_test_clock_why;
   ServerConfig server;
   std::map<std::string, ClientSpec> clients;
   std::vector<Step> steps;
