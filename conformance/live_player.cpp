@@ -80,6 +80,16 @@ class LivePlayer {
     for (auto& [name, s] : streams_) s.reader->close();
     for (auto& l : listens_) l.call->cancel();
     cleanup();
+    const std::string& tag = options_.isolation_tag;
+    for (auto& [name, st] : streams_) {
+      ObservedStream o = st.seen;
+      for (json& m : o.messages) {
+        if (!tag.empty() && m.contains("taskId") && m["taskId"].get<std::string>().rfind(tag, 0) == 0) {
+          m["taskId"] = m["taskId"].get<std::string>().substr(tag.size());
+        }
+      }
+      out.observed.emplace(name, std::move(o));
+    }
     out.wall_ms = (clock_.now_us() - t0) / 1000;
     rec_.scenario = sc_.name;
     rec_.end_ms = real_ ? sc_.end_ms : now_rel_ms_;

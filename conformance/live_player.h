@@ -12,6 +12,7 @@
 
 #include "conformance/http.h"
 #include "conformance/record.h"
+#include "scenarios/format/expect.h"
 #include "scenarios/format/scenario.h"
 
 namespace th::conform {
@@ -25,6 +26,10 @@ struct ScenarioRun {
   std::string reason;                 // SKIP / ERROR / INCONCLUSIVE: why
   int64_t wall_ms = 0;
   RunRecord record;  // everything sent and observed, for the rules and the reports
+  // What each stream showed, the run's own tasks only, ids as the scenario file names
+  // them (the isolation tag taken off): comparable with the simulator's prediction.
+  std::map<std::string, ObservedStream> observed;
+  std::vector<std::string> diagnostics;  // where the server departed from the model
 };
 
 struct PlayOptions {

@@ -29,9 +29,11 @@
 #include "conformance/isolate.h"
 #include "conformance/live_player.h"
 #include "conformance/rules.h"
+#include "conformance/second_opinion.h"
 #include "conformance/suite.h"
 #include "reports/report.h"
 #include "scenarios/format/scenario.h"
+#include "sim/player.h"
 #include "sim/server.h"
 
 namespace {
@@ -420,9 +422,16 @@ int cmd_run(const std::vector<std::string>& args) {
       if (progress) std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", ++done, scenarios.size() * static_cast<size_t>(a.repeat), sc.name.c_str());
       auto r = a.target_url.empty() ? run_embedded(sc, a) : run_target(sc, a, rng);
       if (progress) std::fprintf(stderr, "\r\033[K");
+      if (r.verdict == th::conform::Verdict::kPass || r.verdict == th::conform::Verdict::kFail) {
+        // The second opinion: the model's prediction for the same scenario.
+        th::TraceWriter trace;
+        const th::PlayResult predicted = th::play_scenario(sc, 1, trace);
+        r.diagnostics = th::conform::compare_with_model(predicted.streams, r.observed, r.record.virtual_time);
+      }
       std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
                   static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());
       for (const auto& f : r.failures) std::printf("    %s: %s\n", sc.file.c_str(), f.c_str());
+      for (const auto& d : r.diagnostics) std::printf("    diagnostic (the model differs): %s\n", d.c_str());
       std::fflush(stdout);
       suite.scenarios.push_back({sc.name, sc.file, sc.title, std::move(r)});
     }

@@ -872,6 +872,44 @@ RuleResult handover_sent(const RunRecord& r) {
   return t.result("hand-overs");
 }
 
+// After a cancel turned a sent task CANCEL_REQUESTED, the next request its agent gets
+// (a listen answer or an agent-stream event, for its entity) is that cancel request.
+RuleResult cancel_reaches_agent(const RunRecord& r) {
+  Tally t;
+  walk_updates(r, [&](const RequestRecord& q, const TaskView& before, const std::optional<TaskView>& after) {
+    if (!is_cancel(q) || q.status != 200 || !after || after->status != "STATUS_CANCEL_REQUESTED" ||
+        before.status == "STATUS_CANCEL_REQUESTED") {
+      return;
+    }
+    const std::string entity = str_at(*after->raw, {"relations", "assignee", "system", "entityId"});
+    // Everything the agent received afterwards, by listen or stream.
+    bool asked = false, cancelled = false;
+    int64_t last_ms = q.answered_ms;
+    auto consider = [&](int64_t t_ms, const json& selector, const json& request) {
+      const json* ids = at(selector, {"agentSelector", "entityIds"});
+      if (t_ms < q.answered_ms || !ids || std::find(ids->begin(), ids->end(), json(entity)) == ids->end()) return;
+      if (!at(request, {"executeRequest"}) && !at(request, {"cancelRequest"})) return;
+      asked = true;
+      last_ms = std::max(last_ms, t_ms);
+      if (str_at(request, {"cancelRequest", "taskId"}) == before.id) cancelled = true;
+    };
+    for (const auto& l : r.requests) {
+      if (is_listen(l) && l.status == 200 && l.sent_ms >= q.sent_ms) consider(l.answered_ms, l.body, l.response);
+    }
+    for (const auto& s : r.streams) {
+      if (s.kind != "agent") continue;
+      for (const auto& e : s.events) consider(e.t_ms, s.request, e.data);
+    }
+    if (!asked) return;  // no agent asked afterwards: nothing to judge
+    ++t.checked;
+    if (!cancelled) {
+      t.fail("step " + std::to_string(q.step), last_ms,
+             "after cancelling sent task " + before.id + ", its agent got requests but no cancel request for it");
+    }
+  });
+  return t.result("cancels of sent tasks followed by an agent's request");
+}
+
 RuleResult manual_control_ends(const RunRecord& r) {
   Tally t;
   const auto changes = known_changes(r);
@@ -1003,6 +1041,9 @@ const std::vector<Rule>& rule_catalog() {
       rule("AGENT-001", Level::kMust, "agents",
            "Requests go to the agent the task is assigned to, and never for a task executed elsewhere.", "a hand-over",
            handover_to_assignee),
+      rule("AGENT-003", Level::kMust, "agents",
+           "After a sent task is cancelled, its agent receives a cancel request for it.",
+           "an agent asking after a cancel of a sent task", cancel_reaches_agent),
       rule("AGENT-002", Level::kShould, "agents", "Handing a task to its agent moves it to STATUS_SENT.", "a hand-over",
            handover_sent),
       rule("MC-001", Level::kMust, "agents", "A manual-control stream ends when its task reaches a terminal status.",

@@ -75,7 +75,8 @@ std::string json_report(const SuiteResult& s, const ReportOptions& o) {
   for (const auto& sc : s.scenarios) {
     j["scenarios"].push_back({{"name", sc.name}, {"file", sc.file}, {"title", sc.title},
                               {"verdict", conform::to_name(sc.run.verdict)}, {"reason", sc.run.reason},
-                              {"failures", sc.run.failures}, {"wallMs", sc.run.wall_ms}});
+                              {"failures", sc.run.failures}, {"diagnostics", sc.run.diagnostics},
+                              {"wallMs", sc.run.wall_ms}});
   }
   for (const auto& r : s.rules) {
     json rule = {{"id", r.rule->id}, {"level", conform::to_name(r.rule->level)}, {"family", r.rule->family},
@@ -246,7 +247,7 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e5e8;vertical-a
 .PASS{background:#dff3e6;color:#17663a}.FAIL{background:#fbe0e0;color:#a11c1c}
 .INCONCLUSIVE,.SKIP{background:#fff1d6;color:#8a5a00}.ERROR{background:#f2d6f5;color:#7b1f86}
 .viol{color:#a11c1c;font-size:13px;margin:2px 0 0 0} code{font-size:12px;background:#f4f5f7;padding:1px 4px}
-td:first-child code{white-space:nowrap}
+td:first-child code{white-space:nowrap} .diag{color:#8a5a00;font-size:13px}
 text.row,text.axis{font-size:11px;fill:#5b6472} .legend span{margin-right:14px;font-size:12px}
 )";
 
@@ -292,6 +293,9 @@ std::string html_report(const SuiteResult& s, const ReportOptions& o) {
     if (!sc.run.reason.empty()) h << " &middot; " << xml_escape(sc.run.reason);
     h << "</div>\n";
     for (const auto& f : sc.run.failures) h << "<div class=\"viol\">" << xml_escape(f) << "</div>\n";
+    for (const auto& d : sc.run.diagnostics) {
+      h << "<div class=\"diag\">diagnostic (the model differs): " << xml_escape(d) << "</div>\n";
+    }
     for (const auto& st : sc.run.record.streams) {
       std::vector<conform::Violation> marks;
       for (const auto& r : s.rules) {

@@ -51,6 +51,7 @@ class Player {
     r.failures = failures_;
     r.trace_hash = trace_.hash_hex();
     r.trace_lines = trace_.lines();
+    for (const auto& [name, st] : streams_) r.streams.emplace(name, st->seen);
     return r;
   }
 

@@ -3,6 +3,7 @@
 // request to the lattice-rest dialect at its due time; everything each client observes
 // goes to the trace; at the end the expectations are checked.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct PlayResult {
   std::vector<std::string> failures;  // empty: every expectation held
   std::string trace_hash;
   uint64_t trace_lines = 0;
+  std::map<std::string, ObservedStream> streams;  // what each stream showed its client
   bool passed() const { return failures.empty(); }
 };
 

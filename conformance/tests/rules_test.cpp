@@ -6,6 +6,7 @@
 #include <set>
 
 #include "conformance/rules.h"
+#include "conformance/second_opinion.h"
 
 using namespace th::conform;
 using json = nlohmann::json;
@@ -286,4 +287,38 @@ TEST_CASE("rules: agents and manual control", "[rules]") {
                                         EventRecord{2, json{{"event", "manual_control_frame"}, {"epochMicros", 1}, {"sequence", 1}}, true}});
   frames.kind = "manual_control";
   CHECK(outcome("MC-002", run({}, {frames})) == Outcome::kFail);
+}
+
+TEST_CASE("rules: AGENT-003 a cancel after sending reaches the agent", "[rules]") {
+  const json assigned = {{"relations", {{"assignee", {{"system", {{"entityId", "agent-1"}}}}}}}};
+  const json selector = {{"agentSelector", {{"entityIds", {"agent-1"}}}}};
+  std::vector<RequestRecord> q = {
+      create(0, task("task-a", 1, "STATUS_CREATED", assigned)),
+      req(1, "POST", "/api/v1/agent/listen", selector, 200, json{{"executeRequest", {{"task", task("task-a", 2, "STATUS_SENT", assigned)}}}}, 0),
+      req(2, "PUT", "/api/v1/tasks/task-a/cancel", json::object(), 200, task("task-a", 3, "STATUS_CANCEL_REQUESTED", assigned), 100),
+      req(3, "POST", "/api/v1/agent/listen", selector, 200, json{{"cancelRequest", {{"taskId", "task-a"}}}}, 200)};
+  CHECK(outcome("AGENT-003", run(q, {})) == Outcome::kPass);
+  q[3].response = json{{"executeRequest", {{"task", task("task-b", 2, "STATUS_SENT", assigned)}}}};  // the cancel never came
+  CHECK(outcome("AGENT-003", run(q, {})) == Outcome::kFail);
+}
+
+TEST_CASE("second opinion: a departure from the model is named, agreement is silent", "[diagnostics]") {
+  auto flat = [](int64_t t, const char* type, const char* id, int64_t v) {
+    return json{{"t_ms", t}, {"event", "task_event"}, {"eventType", type}, {"taskId", id}, {"statusVersion", v}};
+  };
+  th::ObservedStream model;
+  model.messages = {flat(0, "EVENT_TYPE_CREATED", "task-a", 1), flat(1000, "EVENT_TYPE_UPDATE", "task-a", 3)};
+  std::map<std::string, th::ObservedStream> predicted{{"s1", model}};
+  CHECK(compare_with_model(predicted, predicted, true).empty());
+  th::ObservedStream server;
+  server.messages = model.messages;
+  server.messages[1] = flat(1000, "EVENT_TYPE_UPDATE", "task-a", 2);  // kept the oldest state
+  auto d = compare_with_model(predicted, {{"s1", server}}, true);
+  REQUIRE(d.size() == 1);
+  CHECK_THAT(d[0], Catch::Contains("message 1") && Catch::Contains("\"statusVersion\":3") && Catch::Contains("\"statusVersion\":2"));
+  server.messages = model.messages;
+  server.messages[1]["t_ms"] = 1030;  // late, in real time: times are not compared
+  CHECK(compare_with_model(predicted, {{"s1", server}}, false).empty());
+  CHECK(compare_with_model(predicted, {{"s1", server}}, true).size() == 1);
+  CHECK(compare_with_model(predicted, {}, true).size() == 1);  // never opened
 }

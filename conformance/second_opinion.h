@@ -1,0 +1,18 @@
+#pragma once
+// The second opinion: where a server's streams departed from the model's prediction
+// for the same scenario. Diagnostics, not verdicts: the rules judge; a difference no
+// rule explains points at a gap in the rules (or, in the simulator, at the model).
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scenarios/format/expect.h"
+
+namespace th::conform {
+
+// Compares the task events, agent requests and frames of each stream, in order, by
+// kind, type, task and version; with exact times too when both ran in virtual time.
+std::vector<std::string> compare_with_model(const std::map<std::string, ObservedStream>& predicted,
+                                            const std::map<std::string, ObservedStream>& observed, bool compare_times);
+
+}  // namespace th::conform
