@@ -28,9 +28,17 @@ void collect(const json& j, std::set<std::string>& ids) {
   }
 }
 
+// A task type unique to the run: the tag goes in after the scheme's host ("a/b" ->
+// "a/TAGb"), the same way in types and in type filters, so prefixes still match.
+std::string tag_type(const std::string& type, const std::string& tag) {
+  const size_t slash = type.find('/');
+  return slash == std::string::npos ? tag + type : type.substr(0, slash + 1) + tag + type.substr(slash + 1);
+}
+
 struct Rewriter {
   std::map<std::string, std::string> ids;
   int64_t shift_ms = 0;
+  std::string tag;
 
   std::string str(const std::string& s) const {
     if (auto it = ids.find(s); it != ids.end()) return it->second;
@@ -42,9 +50,22 @@ struct Rewriter {
   void value(json& j) const {
     if (j.is_string()) {
       j = str(j.get<std::string>());
-    } else if (j.is_object() || j.is_array()) {
+    } else if (j.is_object()) {
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        const bool type = it.key() == "@type" || it.key() == "taskTypePrefix" || it.key() == "taskTypeUrls";
+        if (type && !tag.empty()) {
+          types(*it);
+        } else {
+          value(*it);
+        }
+      }
+    } else if (j.is_array()) {
       for (auto& e : j) value(e);
     }
+  }
+  void types(json& j) const {
+    if (j.is_string()) j = tag_type(j.get<std::string>(), tag);
+    if (j.is_array()) for (auto& e : j) types(e);
   }
   // Raw bodies and paths: replace each id where it stands whole.
   std::string text(std::string s) const {
@@ -69,6 +90,7 @@ std::optional<Isolated> isolate(const Scenario& sc, const std::string& tag, int6
   }
   Rewriter rw;
   rw.shift_ms = shift_ms;
+  rw.tag = tag;
   Isolated out;
   for (const auto& id : named) {
     if (!valid_id(id)) continue;  // an invalid id stays invalid: the scenario tests that

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "conformance/rules.h"
+#include "conformance/isolate.h"
 #include "conformance/second_opinion.h"
 
 using namespace th::conform;
@@ -321,4 +322,33 @@ TEST_CASE("second opinion: a departure from the model is named, agreement is sil
   CHECK(compare_with_model(predicted, {{"s1", server}}, false).empty());
   CHECK(compare_with_model(predicted, {{"s1", server}}, true).size() == 1);
   CHECK(compare_with_model(predicted, {}, true).size() == 1);  // never opened
+}
+
+TEST_CASE("isolation: ids and types unique to the run, times on the server's clock", "[isolate]") {
+  const std::string text = R"({"format":1,"name":"N","title":"T","rules":["R"],"clients":{"c":{"token":"t"}},
+    "steps":[{"at_ms":0,"client":"c","do":"open_stream","stream":"s","body":{"taskType":{"taskTypePrefix":"type.x/acme."},
+              "updateStartTime":"2026-01-01T00:00:01Z"}},
+             {"at_ms":5,"client":"c","do":"create_task","body":{"taskId":"task-1","specification":{"@type":"type.x/acme.A"},
+              "relations":{"parentTaskId":"parent-1"}},"expect":{"status":201,"body":{"version":{"taskId":"task-1"}}}},
+             {"at_ms":6,"client":"c","do":"create_task","body":{"taskId":"abcd"}},
+             {"at_ms":7,"client":"c","do":"get_task","task_id":"task-1"}],
+    "expect_streams":{"s":{"task_events":[{"taskId":"task-1"}]}}})";
+  const th::Scenario sc = th::parse_scenario(text, "x.json");
+  std::string why;
+  auto iso = isolate(sc, "tc1234-", 60000, why);
+  REQUIRE(iso);
+  const auto& st = iso->scenario.steps;
+  CHECK(st[0].body->at("taskType").at("taskTypePrefix") == "type.x/tc1234-acme.");
+  CHECK(st[0].body->at("updateStartTime") == "2026-01-01T00:01:01Z");
+  CHECK(st[1].body->at("taskId") == "tc1234-task-1");
+  CHECK(st[1].body->at("specification").at("@type") == "type.x/tc1234-acme.A");
+  CHECK(st[1].body->at("relations").at("parentTaskId") == "tc1234-parent-1");
+  CHECK(st[1].expect->body->at("version").at("taskId") == "tc1234-task-1");
+  CHECK(st[2].body->at("taskId") == "abcd");  // invalid before, still invalid
+  CHECK(st[3].task_id == "tc1234-task-1");
+  CHECK(iso->scenario.expect_streams.at("s").task_events->at(0).at("taskId") == "tc1234-task-1");
+  CHECK(iso->task_ids == std::set<std::string>{"tc1234-parent-1", "tc1234-task-1"});
+  auto too_long = isolate(sc, std::string(32, 'x'), 0, why);
+  CHECK_FALSE(too_long);
+  CHECK_THAT(why, Catch::Contains("within 36 characters"));
 }
