@@ -21,6 +21,34 @@ httplib::Headers headers_of(const Target& t, const Request& r) {
   return h;
 }
 
+httplib::Request wire_request(const Target& t, const Request& r) {
+  httplib::Request req;
+  req.method = r.method;
+  req.path = r.path;
+  req.headers = headers_of(t, r);
+  req.body = r.body;
+  if (!r.content_type.empty()) req.set_header("Content-Type", r.content_type);
+  return req;
+}
+
+// Sends req on cli; the answer's status, body and headers, or why there was none.
+Exchange send_once(httplib::Client& cli, const RunClock& clock, httplib::Request& req) {
+  Exchange ex;
+  ex.sent_us = clock.now_us();
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  const bool ok = cli.send(req, res, err);
+  ex.answered_us = clock.now_us();
+  if (!ok) {
+    ex.error = "the request failed: " + httplib::to_string(err);
+    return ex;
+  }
+  ex.status = res.status;
+  ex.body = res.body;
+  for (const auto& [k, v] : res.headers) ex.headers[lower(k)] = v;
+  return ex;
+}
+
 }  // namespace
 
 std::optional<Target> Target::parse(const std::string& url, std::string& error) {
@@ -110,33 +138,17 @@ Exchange exchange(const Target& t, const RunClock& clock, const Request& r, int6
     std::unique_lock<std::mutex> lock(mu);
     if (!cv.wait_for(lock, std::chrono::milliseconds(deadline_ms), [&] { return done; })) cli->stop();
   });
-  httplib::Request req;
-  req.method = r.method;
-  req.path = r.path;
-  req.headers = headers_of(t, r);
-  req.body = r.body;
-  if (!r.content_type.empty()) req.set_header("Content-Type", r.content_type);
-  Exchange ex;
-  ex.sent_us = clock.now_us();
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  const bool ok = cli->send(req, res, err);
-  ex.answered_us = clock.now_us();
+  httplib::Request req = wire_request(t, r);
+  Exchange ex = send_once(*cli, clock, req);
   {
     std::lock_guard<std::mutex> lock(mu);
     done = true;
   }
   cv.notify_all();
   watchdog.join();
-  if (!ok) {
-    ex.error = ex.answered_us - ex.sent_us >= deadline_ms * 1000
-                   ? "no answer within " + std::to_string(deadline_ms) + " ms"
-                   : "the request failed: " + httplib::to_string(err);
-    return ex;
+  if (ex.status == 0 && ex.answered_us - ex.sent_us >= deadline_ms * 1000) {
+    ex.error = "no answer within " + std::to_string(deadline_ms) + " ms";
   }
-  ex.status = res.status;
-  ex.body = res.body;
-  for (const auto& [k, v] : res.headers) ex.headers[lower(k)] = v;
   return ex;
 }
 
@@ -144,25 +156,8 @@ AsyncExchange::AsyncExchange(const Target& t, const RunClock& clock, Request r) 
   pace_request();
   client_->set_read_timeout(3600, 0);  // held as long as the server holds it
   thread_ = std::thread([this, &clock, t, r = std::move(r)] {
-    httplib::Request req;
-    req.method = r.method;
-    req.path = r.path;
-    req.headers = headers_of(t, r);
-    req.body = r.body;
-    if (!r.content_type.empty()) req.set_header("Content-Type", r.content_type);
-    Exchange ex;
-    ex.sent_us = clock.now_us();
-    httplib::Response res;
-    httplib::Error err = httplib::Error::Success;
-    const bool ok = client_->send(req, res, err);
-    ex.answered_us = clock.now_us();
-    if (ok) {
-      ex.status = res.status;
-      ex.body = res.body;
-      for (const auto& [k, v] : res.headers) ex.headers[lower(k)] = v;
-    } else {
-      ex.error = "the request failed: " + httplib::to_string(err);
-    }
+    httplib::Request req = wire_request(t, r);
+    Exchange ex = send_once(*client_, clock, req);
     std::lock_guard<std::mutex> lock(mu_);
     result_ = std::move(ex);
     done_ = true;
@@ -197,12 +192,7 @@ StreamReader::StreamReader(const Target& t, const RunClock& clock, Request r)
 StreamReader::~StreamReader() { close(); }
 
 void StreamReader::run(Request r) {
-  httplib::Request req;
-  req.method = r.method;
-  req.path = r.path;
-  req.headers = headers_of(target_, r);
-  req.body = r.body;
-  if (!r.content_type.empty()) req.set_header("Content-Type", r.content_type);
+  httplib::Request req = wire_request(target_, r);
   req.response_handler = [this](const httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
     status_ = res.status;
