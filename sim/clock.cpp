@@ -109,4 +109,9 @@ void SystemClock::run() {
   }
 }
 
+int64_t monotonic_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace th

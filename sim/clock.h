@@ -87,4 +87,8 @@ class SystemClock final : public Clock {
   std::thread thread_;
 };
 
+// Microseconds on the machine's monotonic clock, for measuring a run from outside
+// (benchmarks); never for anything the model does.
+int64_t monotonic_us();
+
 }  // namespace th
