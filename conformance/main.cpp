@@ -33,6 +33,7 @@
 #include "conformance/suite.h"
 #include "reports/report.h"
 #include "scenarios/format/scenario.h"
+#include "sim/mutant.h"
 #include "sim/player.h"
 #include "sim/server.h"
 
@@ -55,6 +56,7 @@ constexpr const char* kUsage =
     "      reference server started in-process, test clock on. The token (also from\n"
     "      TASKCONFORM_TOKEN) is never printed or written.\n"
     "  taskconform list [--json]     the rule catalog\n"
+    "  taskconform mutants [--json]  the suite against each deliberately broken server\n"
     "  taskconform --help\n"
     "exit status: 0 every selected MUST rule passed (--strict: and SHOULD), 1 a rule\n"
     "failed, errored or was inconclusive, 2 bad usage or an unreachable target\n";
@@ -83,6 +85,7 @@ struct RunArgs {
   int64_t max_real_ms = 15000;
   int64_t tolerance_ms = 0;  // calibrated at start for real-time play
   int64_t min_tolerance_ms = 25;
+  th::Mutant mutant = th::Mutant::kNone;  // the embedded server's deliberate bug
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -216,8 +219,9 @@ std::vector<const th::conform::Rule*> select_rules(const RunArgs& a) {
   return out;
 }
 
-th::ServerOptions embedded_options(const th::Scenario& sc, bool real_time) {
+th::ServerOptions embedded_options(const th::Scenario& sc, bool real_time, th::Mutant mutant) {
   th::ServerOptions o;
+  o.mutant = mutant;
   o.virtual_clock = !real_time;
   o.virtual_start_ms = sc.server.start_time_ms;
   for (const auto& [name, c] : sc.clients) {
@@ -236,7 +240,7 @@ th::ServerOptions embedded_options(const th::Scenario& sc, bool real_time) {
 }
 
 th::conform::ScenarioRun run_embedded(const th::Scenario& sc, const RunArgs& a) {
-  th::ReferenceServer server(embedded_options(sc, a.real_time));
+  th::ReferenceServer server(embedded_options(sc, a.real_time, a.mutant));
   const int port = server.bind();
   if (port == 0) {
     th::conform::ScenarioRun r;
@@ -477,6 +481,74 @@ int cmd_run(const std::vector<std::string>& args) {
   return th::conform::exit_status(suite, a.strict);
 }
 
+// Plays every scenario on the embedded server with a.mutant and judges the rules.
+th::conform::SuiteResult run_suite_quietly(const RunArgs& a, const std::vector<th::Scenario>& scenarios) {
+  th::conform::SuiteResult suite;
+  for (const auto& sc : scenarios) suite.scenarios.push_back({sc.name, sc.file, sc.title, run_embedded(sc, a)});
+  suite.rules = th::conform::judge(suite.scenarios, select_rules(a));
+  return suite;
+}
+
+// taskconform mutants [--json]: the suite against each mutant of the reference server.
+// A mutant is killed when a MUST rule fails or a scenario fails or errors against it.
+int cmd_mutants(const std::vector<std::string>& args) {
+  bool as_json = false;
+  for (const auto& k : args) {
+    if (k != "--json") return usage_error("unknown mutants option " + k);
+    as_json = true;
+  }
+  RunArgs a;
+  if (int status = parse_run({}, a); status >= 0) return status;
+  std::vector<th::Scenario> scenarios;
+  for (const auto& f : a.files) scenarios.push_back(th::load_scenario(f));
+  const auto correct = run_suite_quietly(a, scenarios);
+  const bool correct_passes = th::conform::exit_status(correct, false) == 0;
+  nlohmann::json out = {{"mutants", nlohmann::json::array()}};
+  std::set<std::string> proven;
+  int killed = 0;
+  for (th::Mutant m : th::all_mutants()) {
+    a.mutant = m;
+    const auto suite = run_suite_quietly(a, scenarios);
+    std::vector<std::string> rules, scenarios_failed;
+    for (const auto& r : suite.rules) {
+      if (r.verdict == th::conform::Verdict::kFail && r.rule->level == th::conform::Level::kMust) {
+        rules.push_back(r.rule->id);
+        proven.insert(r.rule->id);
+      }
+    }
+    for (const auto& sc : suite.scenarios) {
+      if (sc.run.verdict == th::conform::Verdict::kFail || sc.run.verdict == th::conform::Verdict::kError) {
+        scenarios_failed.push_back(sc.name);
+      }
+    }
+    const bool dead = !rules.empty();
+    killed += dead;
+    out["mutants"].push_back({{"name", std::string(th::to_name(m))}, {"killed", dead}, {"rules", rules},
+                              {"scenarios", scenarios_failed}});
+    if (!as_json) {
+      std::string list;
+      for (const auto& r : rules) list += (list.empty() ? "" : " ") + r;
+      std::printf("%-8s %-32s %s\n", dead ? "KILLED" : "SURVIVED", std::string(th::to_name(m)).c_str(),
+                  dead ? list.c_str() : ("(scenarios failing: " + std::to_string(scenarios_failed.size()) + ")").c_str());
+    }
+  }
+  std::vector<std::string> unproven;
+  for (const auto& r : th::conform::rule_catalog()) {
+    if (r.level == th::conform::Level::kMust && !proven.count(r.id)) unproven.push_back(r.id);
+  }
+  const double score = static_cast<double>(killed) / static_cast<double>(th::all_mutants().size());
+  out["score"] = score;
+  out["correctServerPasses"] = correct_passes;
+  out["mustRulesNotYetProven"] = unproven;
+  if (as_json) {
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    std::printf("taskconform: %d of %zu mutants killed; the correct server %s; MUST rules no mutant breaks yet: %zu\n",
+                killed, th::all_mutants().size(), correct_passes ? "passes" : "FAILS", unproven.size());
+  }
+  return correct_passes && killed == static_cast<int>(th::all_mutants().size()) ? 0 : 1;
+}
+
 int cmd_list(const std::vector<std::string>& args) {
   bool as_json = false;
   for (const auto& k : args) {
@@ -520,5 +592,6 @@ int main(int argc, char** argv) {
   }
   if (cmd == "run") return cmd_run(args);
   if (cmd == "list") return cmd_list(args);
+  if (cmd == "mutants") return cmd_mutants(args);
   return usage_error("unknown command \"" + cmd + "\"");
 }

@@ -390,38 +390,38 @@ RuleResult rate_spacing(const RunRecord& r) {
   return t.result("pairs of UPDATEs of one task on rate-limited streams");
 }
 
-// The last change of a task that passed a stream's filters must reach the stream by
-// one window after it (the trailing edge), with the latest state.
+// Every change of a task that passes a stream's filters must be reflected on the
+// stream within one window (its own state or a later one): the trailing edge carries
+// the latest state and loses nothing.
 RuleResult trailing_latest(const RunRecord& r) {
   Tally t;
   const auto changes = known_changes(r);
   for (const auto* s : task_streams(r)) {
     const int64_t limit = std::max<int64_t>(rate_limit(*s), 0);
     const int64_t until = s->watched_until_ms(r.end_ms);
-    std::map<std::string, Change> last;  // latest live change per task that passes
     for (const auto& c : changes) {
       const bool live = c.step != SIZE_MAX ? c.step > s->step : c.t_ms > s->opened_ms;
-      if (live && c.t_ms <= until && passes(s->request, *c.task.raw)) last.insert_or_assign(c.task.id, c);
-    }
-    for (const auto& [id, c] : last) {
+      if (!live || c.t_ms > until || !passes(s->request, *c.task.raw)) continue;
       if (c.t_ms + limit + r.tolerance_ms > until) {
-        t.too_little.push_back(s->name + " closed before the trailing edge of " + id);
+        t.too_little.push_back(s->name + " closed before the trailing edge of " + c.task.id);
         continue;
       }
       ++t.checked;
       bool seen = false;
       for (const auto& e : s->events) {
         auto task = is_task_event(e) ? event_task(e) : std::nullopt;
-        if (task && task->id == id && task->version >= c.task.version && e.t_ms <= c.t_ms + limit + r.tolerance_ms) seen = true;
+        if (task && task->id == c.task.id && task->version >= c.task.version && e.t_ms <= c.t_ms + limit + r.tolerance_ms) {
+          seen = true;
+        }
       }
       if (!seen) {
         t.fail(s->name, c.t_ms,
-               id + " statusVersion " + std::to_string(c.task.version) + " (" + c.task.status + ") never arrived" +
-                   (limit ? " within the rate-limit window" : ""));
+               c.task.id + " statusVersion " + std::to_string(c.task.version) + " (" + c.task.status +
+                   ") was not reflected" + (limit ? " within the rate-limit window" : ""));
       }
     }
   }
-  return t.result("final states of tasks that pass a stream's filters");
+  return t.result("changes of tasks that pass a stream's filters");
 }
 
 RuleResult leading_edge(const RunRecord& r) {

@@ -344,6 +344,7 @@ bool RestDialect::authorized(const HttpRequest& req) const {
   const std::string prefix = "Bearer ";
   if (req.authorization.rfind(prefix, 0) != 0) return false;
   const std::string token = req.authorization.substr(prefix.size());
+  if (options_.mutant == Mutant::kBadTokenAccepted) return !token.empty();
   return !token.empty() && options_.tokens.count(token) > 0;
 }
 
@@ -364,6 +365,12 @@ HttpResponse RestDialect::with_body(const HttpRequest& req,
     try {
       body = parse_strict(req.body, "body");
     } catch (const JsonError& e) {
+      if (options_.mutant == Mutant::kMalformedJson500) {
+        HttpResponse bug;
+        bug.status = 500;
+        bug.body = json{{"code", "INTERNAL"}, {"message", "could not parse"}};
+        return bug;
+      }
       return error_response(ErrorKind::kInvalidArgument, e.what());
     }
   }

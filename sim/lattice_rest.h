@@ -10,6 +10,7 @@
 #include <string>
 
 #include "sim/model.h"
+#include "sim/mutant.h"
 #include "sim/types.h"
 
 namespace th {
@@ -42,6 +43,7 @@ struct HttpResponse {
 struct DialectOptions {
   std::set<std::string> tokens;        // bearer tokens accepted; empty: none is
   size_t max_body_bytes = 1 << 20;     // 1 MiB
+  Mutant mutant = Mutant::kNone;
 };
 
 class RestDialect {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sim/clock.h"
+#include "sim/mutant.h"
 #include "sim/player.h"
 #include "scenarios/format/scenario.h"
 #include "sim/server.h"
@@ -40,7 +41,7 @@ constexpr const char* kUsage =
     "                [--stale-status-version reject|ignore] [--max-body-bytes N]\n"
     "                [--listen-hold-ms N] [--max-streams N] [--stream-queue-capacity N]\n"
     "                [--tls-cert PEM --tls-key PEM]\n"
-    "                [--seed N]\n"
+    "                [--seed N] [--mutant NAME] [--list-mutants]\n"
     "      The reference server: lattice-rest under /api/v1 until SIGINT or SIGTERM.\n"
     "      Prints 'listening on http://HOST:PORT' first; --port 0 picks a free port.\n"
     "      --clock virtual adds the test clock: GET /_harness/clock and\n"
@@ -279,6 +280,13 @@ int parse_serve_args(const std::vector<std::string>& args, th::ServerOptions& o)
       if (!option_value(args, i, o.tls_key_path)) return usage_error("--tls-key takes a PEM file");
     } else if (a == "--seed") {
       if (!option_value(args, i, v) || !parse_u64(v, o.seed)) return usage_error("--seed takes a non-negative integer");
+    } else if (a == "--mutant") {
+      auto m = option_value(args, i, v) ? th::parse_mutant(v) : std::nullopt;
+      if (!m) return usage_error("--mutant takes a name from --list-mutants");
+      o.mutant = *m;
+    } else if (a == "--list-mutants") {
+      for (th::Mutant m : th::all_mutants()) std::printf("%s\n", std::string(th::to_name(m)).c_str());
+      return 0;
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       return 0;

@@ -165,7 +165,7 @@ Result<TaskPtr> TaskService::update_status(const std::string& task_id, const Upd
   }
   auto after = std::make_shared<Task>(*before);
   after->status = r.new_status;
-  after->status_version = before->status_version + 1;
+  after->status_version = before->status_version + (options_.mutant == Mutant::kVersionNotRaised ? 0 : 1);
   after->last_update_time_ms = clock_.now_ms();
   if (!r.author.is_null()) after->last_updated_by = r.author;
   store(after);
@@ -253,7 +253,8 @@ std::optional<Error> TaskService::stream_bound_reached() const {
 
 int64_t TaskService::default_heartbeat(std::optional<int64_t> asked) const {
   // Absent or 0 means the default (proto3: 0 is unset).
-  return asked && *asked > 0 ? *asked : kDefaultHeartbeatIntervalMs;
+  const int64_t interval = asked && *asked > 0 ? *asked : kDefaultHeartbeatIntervalMs;
+  return options_.mutant == Mutant::kHeartbeatsLate ? interval * 13 / 10 : interval;
 }
 
 Result<StreamHandle> TaskService::register_stream(std::unique_ptr<Subscription> s) {
@@ -264,10 +265,10 @@ Result<StreamHandle> TaskService::register_stream(std::unique_ptr<Subscription> 
 
 Result<StreamHandle> TaskService::open_task_stream(const StreamRequest& r) {
   reap_closed_streams();
-  if (auto err = validate_stream_request(r)) return *err;
+  if (auto err = validate_stream_request(r, options_.mutant)) return *err;
   if (auto full = stream_bound_reached()) return *full;
   auto s = std::make_unique<TaskStream>(clock_, next_seq_++, r, default_heartbeat(r.heartbeat_interval_ms),
-                                        options_.stream_queue_capacity);
+                                        options_.stream_queue_capacity, options_.mutant);
   TaskStream* raw = s.get();
   auto handle = register_stream(std::move(s));
   raw->start();

@@ -31,6 +31,7 @@ struct ServiceOptions {
   size_t task_count_max = 100'000;
   size_t stream_count_max = 10'000;  // task, agent and manual-control streams together
   size_t listen_count_max = 10'000;
+  Mutant mutant = Mutant::kNone;  // a deliberate bug, for proving the suite (mutant.h)
 };
 
 struct CreateTaskRequest {

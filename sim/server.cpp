@@ -47,8 +47,10 @@ ReferenceServer::ReferenceServer(ServerOptions options) : options_(std::move(opt
     clock_ = std::make_unique<SystemClock>(mu_);
   }
   rng_ = std::make_unique<Rng>(options_.seed);
+  options_.service.mutant = options_.mutant;
   service_ = std::make_unique<TaskService>(*clock_, *rng_, options_.service);
   DialectOptions d;
+  d.mutant = options_.mutant;
   d.tokens = options_.tokens;
   d.max_body_bytes = options_.max_body_bytes;
   dialect_ = std::make_unique<RestDialect>(*service_, d);
@@ -241,11 +243,13 @@ bool ReferenceServer::all_written() const {
 }
 
 // The SSE bytes for a batch of events, cut into writes as the chunking mode says.
-std::vector<std::string> ReferenceServer::frame(const std::vector<std::string>& events) const {
+std::vector<std::string> ReferenceServer::frame(const std::vector<std::string>& events, LiveStream& live) const {
   std::vector<std::string> writes;
   std::string all;
   for (const auto& e : events) {
-    std::string one = "data: " + e + "\n\n";
+    // The no-blank-line mutant leaves every other event without its blank line.
+    const bool drop_blank = options_.mutant == Mutant::kNoBlankLine && live.events_framed++ % 2 == 0;
+    std::string one = "data: " + e + (drop_blank ? "\n" : "\n\n");
     switch (options_.chunking) {
       case SseChunking::kNormal: writes.push_back(std::move(one)); break;
       case SseChunking::kCoalesce: all += one; break;
@@ -307,7 +311,7 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         for (const auto& m : messages) events.push_back(sse_data(m));
         // A client that went away is seen only when a write fails: probe idle streams.
         if (events.empty() && !ended) return sink.is_writable();
-        std::vector<std::string> writes = frame(events);
+        std::vector<std::string> writes = frame(events, *live);
         if (ended) {
           // Why the stream ends, as a comment: parsers ignore it, people and the
           // conformance runner read it.

@@ -42,6 +42,7 @@ struct ServerOptions {
   size_t worker_threads = 0;  // 0: streams + listens + 64 for plain requests
   std::string tls_cert_path;  // both set: HTTPS
   std::string tls_key_path;
+  Mutant mutant = Mutant::kNone;  // one deliberate bug (tasksim serve --mutant NAME)
 };
 
 class ReferenceServer {
@@ -66,6 +67,7 @@ class ReferenceServer {
     std::condition_variable cv;
     size_t writes_in_flight = 0;  // popped from the outbox, not yet on the socket
     bool opened = false;          // the opening comment (and so the headers) went out
+    uint64_t events_framed = 0;   // for the no-blank-line mutant
     uint64_t bytes_written = 0;   // reported by the test clock, so a client can catch up
   };
 
@@ -73,7 +75,7 @@ class ReferenceServer {
   HttpResponse wait_for_listen(std::unique_lock<std::mutex>& lock, const HttpRequest& req);
   HttpResponse clock_extension(std::unique_lock<std::mutex>& lock, const HttpRequest& req, const std::string& path);
   void serve_stream(void* response, const StreamHandle& h);
-  std::vector<std::string> frame(const std::vector<std::string>& events) const;
+  std::vector<std::string> frame(const std::vector<std::string>& events, LiveStream& live) const;
   bool all_written() const;
 
   ServerOptions options_;

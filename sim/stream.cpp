@@ -86,7 +86,7 @@ bool Subscription::emit(StreamMessage m) {
   return true;
 }
 
-std::optional<Error> validate_stream_request(const StreamRequest& r) {
+std::optional<Error> validate_stream_request(const StreamRequest& r, Mutant mutant) {
   constexpr int64_t kDayMs = 86'400'000;
   if (r.heartbeat_interval_ms && *r.heartbeat_interval_ms < 0) {
     return invalid_argument("heartbeatIntervalMs must not be negative (got " +
@@ -98,7 +98,7 @@ std::optional<Error> validate_stream_request(const StreamRequest& r) {
   if (r.rate_limit_ms < 0) {
     return invalid_argument("rateLimit must not be negative (got " + std::to_string(r.rate_limit_ms) + ")");
   }
-  if (r.rate_limit_ms > 0 && r.rate_limit_ms < kRateLimitMinMs) {
+  if (r.rate_limit_ms > 0 && r.rate_limit_ms < kRateLimitMinMs && mutant != Mutant::kRateLimitBelow250) {
     return invalid_argument("rateLimit must be 0 (no limit) or at least 250 ms (got " +
                             std::to_string(r.rate_limit_ms) + ")");
   }
@@ -109,7 +109,7 @@ std::optional<Error> validate_stream_request(const StreamRequest& r) {
   if (r.status_filter && r.status_filter->filter_type == FilterType::kInvalid) {
     return invalid_argument("statusFilter.filterType must be FILTER_TYPE_INCLUSIVE or FILTER_TYPE_EXCLUSIVE");
   }
-  if (r.parent_task_id) {
+  if (r.parent_task_id && mutant != Mutant::kParentComboAccepted) {
     std::vector<std::string> with;
     if (r.update_start_time_ms) with.emplace_back("updateStartTime");
     if (!r.assignee.is_null()) with.emplace_back("assignee");
@@ -126,7 +126,7 @@ std::optional<Error> validate_stream_request(const StreamRequest& r) {
   return std::nullopt;
 }
 
-bool passes_filters(const StreamRequest& r, const Task& t) {
+bool passes_filters(const StreamRequest& r, const Task& t, Mutant mutant) {
   if (r.parent_task_id) return t.parent_task_id == *r.parent_task_id;
   if (r.task_type_urls) {
     const std::string type = t.type_url();
@@ -134,23 +134,25 @@ bool passes_filters(const StreamRequest& r, const Task& t) {
       return false;
     }
   }
+  if (r.task_type_prefix && mutant == Mutant::kPrefixAsExact && t.type_url() != *r.task_type_prefix) return false;
   if (r.task_type_prefix && t.type_url().rfind(*r.task_type_prefix, 0) != 0) return false;
   if (r.update_start_time_ms && t.last_update_time_ms < *r.update_start_time_ms) return false;
-  if (!r.assignee.is_null()) {
+  if (!r.assignee.is_null() && mutant != Mutant::kAssigneeIgnored) {
     const std::string want = principal_identity(r.assignee);
     if (want.empty() || principal_identity(t.assignee) != want) return false;
   }
   if (r.status_filter) {
     const auto& s = r.status_filter->statuses;
     const bool listed = std::find(s.begin(), s.end(), t.status.status) != s.end();
-    if (listed != (r.status_filter->filter_type == FilterType::kInclusive)) return false;
+    const bool inclusive = (r.status_filter->filter_type == FilterType::kInclusive) != (mutant == Mutant::kFilterSwapped);
+    if (listed != inclusive) return false;
   }
   return true;
 }
 
 TaskStream::TaskStream(Clock& clock, uint64_t id, StreamRequest request,
-                       int64_t heartbeat_interval_ms, size_t queue_capacity)
-    : Subscription(clock, id, heartbeat_interval_ms, queue_capacity), request_(std::move(request)) {
+                       int64_t heartbeat_interval_ms, size_t queue_capacity, Mutant mutant)
+    : Subscription(clock, id, heartbeat_interval_ms, queue_capacity), request_(std::move(request)), mutant_(mutant) {
   if (request_.views.empty()) request_.views.push_back(TaskView::kManager);
 }
 
@@ -159,29 +161,36 @@ void TaskStream::send_preexisting(const std::vector<TaskPtr>& tasks) {
   snapshot_sent_ = true;
   if (request_.exclude_preexisting_tasks) return;
   for (const TaskPtr& t : tasks) {
-    if (is_terminal(t->status.status) || !passes_filters(request_, *t)) continue;
+    const bool terminal = is_terminal(t->status.status) && mutant_ != Mutant::kTerminalPreexisting;
+    if (terminal || !passes_filters(request_, *t, mutant_)) continue;
     send_task_event(EventType::kPreexisting, t);
   }
 }
 
 void TaskStream::on_created(const TaskPtr& t) {
   TH_ASSERT(snapshot_sent_, "no live event before the preexisting snapshot");
-  if (closed() || !passes_filters(request_, *t)) return;
+  if (closed() || !passes_filters(request_, *t, mutant_)) return;
   send_task_event(EventType::kCreated, t);  // never rate limited, opens no window
+  if (mutant_ == Mutant::kCreatedRateLimited && request_.rate_limit_ms > 0) open_window(t->task_id);
 }
 
 void TaskStream::on_updated(const TaskPtr& t) {
   TH_ASSERT(snapshot_sent_, "no live event before the preexisting snapshot");
   // Filters judge each update when it happens: an excluded update neither goes out
   // nor replaces a pending one.
-  if (closed() || !passes_filters(request_, *t)) return;
+  if (closed() || !passes_filters(request_, *t, mutant_)) return;
   if (request_.rate_limit_ms == 0) {
     send_task_event(EventType::kUpdate, t);
     return;
   }
   auto it = windows_.find(t->task_id);
   if (it != windows_.end()) {
-    it->second.pending = t;  // trailing edge: the latest state wins
+    if (mutant_ != Mutant::kCoalesceOldest || !it->second.pending) it->second.pending = t;  // the latest state wins
+    return;
+  }
+  if (mutant_ == Mutant::kLeadingEdgeDelayed) {
+    open_window(t->task_id);
+    windows_[t->task_id].pending = t;
     return;
   }
   send_task_event(EventType::kUpdate, t);  // leading edge
@@ -199,7 +208,7 @@ void TaskStream::on_window_end(const std::string& task_id) {
   TH_ASSERT(it != windows_.end(), "a window timer fires for an open window");
   TaskPtr pending = std::move(it->second.pending);
   windows_.erase(it);
-  if (!pending || closed()) return;
+  if (!pending || closed() || mutant_ == Mutant::kTrailingLost) return;
   send_task_event(EventType::kUpdate, pending);
   open_window(task_id);  // every UPDATE sent opens a window, trailing ones too
 }
@@ -207,7 +216,8 @@ void TaskStream::on_window_end(const std::string& task_id) {
 void TaskStream::send_task_event(EventType type, const TaskPtr& t) {
   if (type == EventType::kUpdate) {
     auto [it, fresh] = last_version_.try_emplace(t->task_id, t->status_version);
-    TH_ASSERT(fresh || t->status_version > it->second, "versions rise on a stream, per task");
+    // A mutant breaks this on purpose; the correct server never does.
+    TH_ASSERT(fresh || t->status_version > it->second || mutant_ != Mutant::kNone, "versions rise on a stream, per task");
     it->second = t->status_version;
   } else {
     last_version_[t->task_id] = t->status_version;
@@ -219,6 +229,7 @@ void TaskStream::send_task_event(EventType type, const TaskPtr& t) {
     m.event_type = type;
     m.view = view;
     m.task = t;
+    if (type == EventType::kUpdate && mutant_ == Mutant::kEventTwice && !emit(m)) return;
     if (!emit(std::move(m))) return;
   }
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/clock.h"
+#include "sim/mutant.h"
 #include "sim/types.h"
 
 namespace th {
@@ -139,15 +140,15 @@ inline constexpr int64_t kRateLimitMinMs = 250;
 inline constexpr int64_t kDefaultHeartbeatIntervalMs = 30000;
 
 // Every reason a stream request is refused; each message names the field.
-std::optional<Error> validate_stream_request(const StreamRequest& r);
+std::optional<Error> validate_stream_request(const StreamRequest& r, Mutant mutant = Mutant::kNone);
 
 // Which tasks a stream's filters let through.
-bool passes_filters(const StreamRequest& r, const Task& t);
+bool passes_filters(const StreamRequest& r, const Task& t, Mutant mutant = Mutant::kNone);
 
 class TaskStream final : public Subscription {
  public:
   TaskStream(Clock& clock, uint64_t id, StreamRequest request, int64_t heartbeat_interval_ms,
-             size_t queue_capacity);
+             size_t queue_capacity, Mutant mutant = Mutant::kNone);
   ~TaskStream() override { TaskStream::stop(); }
 
   const StreamRequest& request() const { return request_; }
@@ -167,6 +168,7 @@ class TaskStream final : public Subscription {
   void on_window_end(const std::string& task_id);
 
   StreamRequest request_;
+  Mutant mutant_;
   bool snapshot_sent_ = false;
   std::map<std::string, Window> windows_;          // tasks inside a rate-limit window
   std::map<std::string, int64_t> last_version_;    // invariant: versions rise per task

@@ -1,0 +1,56 @@
+#include "sim/mutant.h"
+
+#include <array>
+#include <utility>
+
+namespace th {
+namespace {
+
+constexpr std::array<std::pair<Mutant, std::string_view>, 17> kNames = {{
+    {Mutant::kNone, "none"},
+    {Mutant::kHeartbeatsLate, "heartbeats-late"},
+    {Mutant::kLeadingEdgeDelayed, "leading-edge-delayed"},
+    {Mutant::kTrailingLost, "trailing-update-lost"},
+    {Mutant::kCoalesceOldest, "coalesce-keeps-oldest"},
+    {Mutant::kCreatedRateLimited, "created-rate-limited"},
+    {Mutant::kTerminalPreexisting, "terminal-preexisting"},
+    {Mutant::kFilterSwapped, "status-filter-swapped"},
+    {Mutant::kPrefixAsExact, "prefix-as-exact"},
+    {Mutant::kAssigneeIgnored, "assignee-ignored"},
+    {Mutant::kParentComboAccepted, "parent-combination-accepted"},
+    {Mutant::kRateLimitBelow250, "rate-limit-below-250-accepted"},
+    {Mutant::kMalformedJson500, "malformed-json-500"},
+    {Mutant::kBadTokenAccepted, "bad-token-accepted"},
+    {Mutant::kVersionNotRaised, "status-version-not-raised"},
+    {Mutant::kEventTwice, "update-sent-twice"},
+    {Mutant::kNoBlankLine, "no-blank-line-between-events"},
+}};
+
+}  // namespace
+
+std::string_view to_name(Mutant m) {
+  for (const auto& [k, n] : kNames) {
+    if (k == m) return n;
+  }
+  return "none";
+}
+
+std::optional<Mutant> parse_mutant(std::string_view name) {
+  for (const auto& [k, n] : kNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+const std::vector<Mutant>& all_mutants() {
+  static const std::vector<Mutant> kAll = [] {
+    std::vector<Mutant> v;
+    for (const auto& [k, n] : kNames) {
+      if (k != Mutant::kNone) v.push_back(k);
+    }
+    return v;
+  }();
+  return kAll;
+}
+
+}  // namespace th

@@ -1,0 +1,36 @@
+#pragma once
+// Mutants: realistic bugs that `tasksim serve --mutant NAME` switches on in the
+// reference server, one at a time, so the conformance suite can prove that it catches
+// them. kNone is the correct server; nothing in the model changes unless one is on.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace th {
+
+enum class Mutant {
+  kNone,
+  kHeartbeatsLate,           // heartbeats 30% late
+  kLeadingEdgeDelayed,       // the first update waits for the window's end
+  kTrailingLost,             // the coalesced update is dropped at the window's end
+  kCoalesceOldest,           // the trailing update carries the oldest state, not the latest
+  kCreatedRateLimited,       // CREATED events open and obey the window
+  kTerminalPreexisting,      // terminal tasks among the preexisting ones
+  kFilterSwapped,            // inclusive and exclusive status filters swapped
+  kPrefixAsExact,            // taskTypePrefix treated as an exact type URL
+  kAssigneeIgnored,          // the assignee filter lets every task through
+  kParentComboAccepted,      // parentTaskId with another filter is not refused
+  kRateLimitBelow250,        // rateLimit below 250 is accepted
+  kMalformedJson500,         // malformed JSON gets a 500
+  kBadTokenAccepted,         // any bearer token is accepted
+  kVersionNotRaised,         // an accepted status update keeps the statusVersion
+  kEventTwice,               // every UPDATE event is sent twice
+  kNoBlankLine,              // two SSE events without the blank line between them
+};
+
+std::string_view to_name(Mutant m);
+std::optional<Mutant> parse_mutant(std::string_view name);
+const std::vector<Mutant>& all_mutants();  // kNone excluded
+
+}  // namespace th
