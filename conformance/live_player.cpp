@@ -379,12 +379,7 @@ class LivePlayer {
   }
 
   Request request_for(const Step& s) {
-    std::string token;
-    if (!s.page_token_from.empty()) {
-      const json& prev = responses_by_id_[s.page_token_from];
-      token = prev.is_object() ? prev.value("nextPageToken", "") : "";
-    }
-    WireRequest w = step_request(sc_, s, token);
+    WireRequest w = step_request(sc_, s, responses_by_id_);
     return Request{w.method, w.target, w.body, w.content_type, options_.authorization.at(s.client)};
   }
 

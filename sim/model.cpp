@@ -169,7 +169,7 @@ Result<TaskPtr> TaskService::update_status(const std::string& task_id, const Upd
   after->last_update_time_ms = clock_.now_ms();
   if (!r.author.is_null()) after->last_updated_by = r.author;
   store(after);
-  on_status_changed(before, after);
+  on_status_changed(after);
   return tasks_.at(task_id);
 }
 
@@ -195,7 +195,7 @@ Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json&
     after->status.status = TaskStatus::kCancelRequested;
   }
   store(after);
-  on_status_changed(before, after);
+  on_status_changed(after);
   if (before->handed_over) {
     AgentRequest req;
     req.kind = AgentRequest::Kind::kCancel;
@@ -208,8 +208,7 @@ Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json&
   return tasks_.at(task_id);
 }
 
-void TaskService::on_status_changed(const TaskPtr& before, const TaskPtr& after) {
-  (void)before;
+void TaskService::on_status_changed(const TaskPtr& after) {
   if (is_terminal(after->status.status)) {
     // Nothing is left for an agent to do with a finished task.
     drop_agent_requests(after->task_id, AgentRequest::Kind::kExecute);

@@ -125,7 +125,7 @@ class TaskService {
   Result<StreamHandle> register_stream(std::unique_ptr<Subscription> s);
   void notify_created(const TaskPtr& t);
   void notify_updated(const TaskPtr& t);
-  void on_status_changed(const TaskPtr& before, const TaskPtr& after);
+  void on_status_changed(const TaskPtr& after);
   void queue_agent_request(AgentRequest r);
   void drop_agent_requests(const std::string& task_id, AgentRequest::Kind kind);
   void dispatch_agent_requests();

@@ -78,12 +78,7 @@ class Player {
   void fail(std::string msg) { failures_.push_back(std::move(msg)); }
 
   HttpRequest build_request(const Step& s) {
-    std::string token;
-    if (!s.page_token_from.empty()) {
-      const json& prev = responses_by_id_[s.page_token_from];
-      token = prev.is_object() ? prev.value("nextPageToken", "") : "";
-    }
-    WireRequest w = step_request(sc_, s, token);
+    WireRequest w = step_request(sc_, s, responses_by_id_);
     return HttpRequest{w.method, w.target, w.content_type, w.authorization, w.body};
   }
 

@@ -9,7 +9,7 @@ bool is_request_action(const std::string& a) {
   return a != "close_stream" && a != "stall_stream" && a != "resume_stream" && a != "advance";
 }
 
-WireRequest step_request(const Scenario& sc, const Step& s, const std::string& page_token) {
+WireRequest step_request(const Scenario& sc, const Step& s, const std::map<std::string, nlohmann::json>& responses_by_id) {
   WireRequest r;
   const std::string task = "/api/v1/tasks/" + s.task_id;
   static const std::map<std::string, std::pair<const char*, const char*>> kFixed = {
@@ -37,7 +37,9 @@ WireRequest step_request(const Scenario& sc, const Step& s, const std::string& p
   nlohmann::json body = s.body.value_or(nlohmann::json());
   if (!s.page_token_from.empty()) {
     if (body.is_null()) body = nlohmann::json::object();
-    body["pageToken"] = page_token;
+    auto prev = responses_by_id.find(s.page_token_from);
+    const bool has = prev != responses_by_id.end() && prev->second.is_object();
+    body["pageToken"] = has ? prev->second.value("nextPageToken", "") : "";
   }
   if (s.has_body_text) {
     r.body = s.body_text;
