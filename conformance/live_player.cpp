@@ -395,6 +395,7 @@ class LivePlayer {
       it->second.closed_by_client = true;
       it->second.reader->close();
       rec_.streams[it->second.record].closed_ms = now_ms();
+      rec_.streams[it->second.record].cut_step = s.index;
       return;
     }
     const Request r = request_for(s);

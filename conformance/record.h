@@ -53,15 +53,27 @@ struct StreamRecord {
   std::optional<int64_t> ended_ms;  // the server ended it
   std::string end_reason;
   std::optional<int64_t> closed_ms;  // the client closed it
+  // The client stopped reading it (the simulator's stall_stream): from then on what
+  // arrives, and when, is the client's doing, so nothing after it is judged.
+  std::optional<int64_t> stalled_ms;
+  size_t cut_step = SIZE_MAX;  // the step that closed or stalled it
   std::vector<std::string> faults;   // SSE framing faults
-  // Until when the client watched it: its end, its close, or the end of the run.
+  // Until when the client watched it: its end, its close, its first stall, or the
+  // end of the run.
   int64_t watched_until_ms(int64_t run_end_ms) const;
+  // Whether what happened at t_ms (done by `by_step`; SIZE_MAX: not by a step) happened
+  // while the client watched. In the millisecond the client closed or stalled the
+  // stream only what an earlier step did counts: the rest came after, in order.
+  bool watched(int64_t t_ms, size_t by_step, int64_t run_end_ms) const;
 };
 
 struct RunRecord {
   std::string scenario;
   bool virtual_time = true;
   int64_t tolerance_ms = 0;  // 0 in virtual time; measured in real time
+  // false: a simulated trace, which has no HTTP bytes or headers; rules about the
+  // transport (Content-Type, SSE framing) have nothing to judge.
+  bool transport = true;
   int64_t end_ms = 0;
   std::vector<RequestRecord> requests;
   std::vector<StreamRecord> streams;

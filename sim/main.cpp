@@ -1,6 +1,7 @@
 // tasksim: the Lattice task service on a virtual clock.
 //   tasksim run FILE... [--seed N] [--trace PATH]   play scenarios, check expectations
 //   tasksim bench [--json] [--workload NAME] [--hours H] [--seed N]
+//   tasksim fuzz [--seed N] [--runs K] [--steps N] [--out FILE]   generated workloads
 // Exit status: 0 all passed, 1 an expectation failed, 2 bad usage or bad input.
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "fuzz/generator.h"
+#include "fuzz/sim_judge.h"
 #include "sim/clock.h"
 #include "sim/mutant.h"
 #include "sim/player.h"
@@ -36,6 +39,13 @@ constexpr const char* kUsage =
     "      --trace PATH  write the traces (canonical JSON Lines) to PATH\n"
     "  tasksim bench [--json] [--workload day-1k] [--hours H] [--seed N]\n"
     "      Runs a generated workload in virtual time and reports its speed.\n"
+    "  tasksim fuzz [--seed N] [--runs K] [--steps N] [--out FILE] [--no-shrink]\n"
+    "               [--hashes] [--bench [--json]]\n"
+    "      Generates K workloads of up to N steps from the seed, plays each in the\n"
+    "      simulator and judges it with every conformance rule; the first failure is\n"
+    "      shrunk and written to FILE (default fuzz-failure-SEED.json), which\n"
+    "      'tasksim run FILE' reproduces. --hashes prints each case's trace hash;\n"
+    "      --bench times K workloads of exactly N steps instead.\n"
     "  tasksim serve --token T... | --tokens-file F  [--host H] [--port N]\n"
     "                [--clock system|virtual] [--sse-chunking normal|coalesce|split]\n"
     "                [--stale-status-version reject|ignore] [--max-body-bytes N]\n"
@@ -121,13 +131,14 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   int passed = 0, failed = 0;
   for (const auto& sc : scenarios) {
-    th::TraceWriter trace(trace_path.empty() ? nullptr : &trace_file);
-    const th::PlayResult r = th::play_scenario(sc, seed, trace);
-    std::printf("%s %-34s trace=%s lines=%llu\n", r.passed() ? "PASS" : "FAIL", sc.name.c_str(),
+    const th::fuzz::SimJudgement j = th::fuzz::judge_in_simulator(sc, seed, trace_path.empty() ? nullptr : &trace_file);
+    const th::PlayResult& r = j.play;
+    std::printf("%s %-34s trace=%s lines=%llu\n", j.passed() ? "PASS" : "FAIL", sc.name.c_str(),
                 r.trace_hash.c_str(), static_cast<unsigned long long>(r.trace_lines));
     for (const auto& f : r.failures) std::printf("    %s: %s\n", sc.file.c_str(), f.c_str());
+    for (const auto& f : j.rule_failures) std::printf("    %s: rule %s\n", sc.file.c_str(), f.c_str());
     if (verbose) std::printf("    %s\n", sc.title.c_str());
-    (r.passed() ? passed : failed)++;
+    (j.passed() ? passed : failed)++;
   }
   if (trace_file.is_open()) {
     trace_file.flush();
@@ -138,6 +149,114 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   std::printf("tasksim: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
+}
+
+struct FuzzArgs {
+  th::fuzz::FuzzOptions options;
+  std::string out_path;
+  bool hashes = false;
+  bool bench = false;
+  bool as_json = false;
+};
+
+int parse_fuzz(const std::vector<std::string>& args, FuzzArgs& f) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string v;
+    uint64_t n = 0;
+    if (a == "--seed") {
+      if (!option_value(args, i, v) || !parse_u64(v, f.options.seed)) return usage_error("--seed takes a non-negative integer");
+    } else if (a == "--runs") {
+      if (!option_value(args, i, v) || !parse_u64(v, n) || n == 0 || n > 1'000'000) {
+        return usage_error("--runs takes an integer from 1 to 1000000");
+      }
+      f.options.runs = static_cast<int>(n);
+    } else if (a == "--steps") {
+      if (!option_value(args, i, v) || !parse_u64(v, n) || n == 0 || n > 10'000) {
+        return usage_error("--steps takes an integer from 1 to 10000");
+      }
+      f.options.max_steps = static_cast<int>(n);
+    } else if (a == "--out") {
+      if (!option_value(args, i, f.out_path)) return usage_error("--out takes a path");
+    } else if (a == "--no-shrink") {
+      f.options.shrink = false;
+    } else if (a == "--hashes") {
+      f.hashes = true;
+    } else if (a == "--bench") {
+      f.bench = true;
+    } else if (a == "--json") {
+      f.as_json = true;
+    } else {
+      return usage_error("unknown fuzz option " + a);
+    }
+  }
+  if (f.out_path.empty()) f.out_path = "fuzz-failure-" + std::to_string(f.options.seed) + ".json";
+  return -1;
+}
+
+// Plays one generated scenario in the simulator and judges it with every rule.
+std::vector<std::string> judge_generated(const nlohmann::json& doc, bool print_hash) {
+  th::Scenario sc;
+  try {
+    sc = th::parse_scenario(doc.dump(), "<generated>");
+  } catch (const th::ScenarioError& e) {
+    return {std::string("the generator wrote an invalid scenario: ") + e.what()};
+  }
+  const th::fuzz::SimJudgement j = th::fuzz::judge_in_simulator(sc, 1);
+  if (print_hash) std::printf("%s steps=%zu trace=%s\n", sc.name.c_str(), sc.steps.size(), j.play.trace_hash.c_str());
+  std::vector<std::string> failures = j.play.failures;
+  failures.insert(failures.end(), j.rule_failures.begin(), j.rule_failures.end());
+  return failures;
+}
+
+// Seeds per second: workloads of exactly --steps commands, drawn, played and judged.
+int fuzz_bench(const FuzzArgs& f) {
+  size_t steps = 0;
+  int failing = 0;
+  const int64_t t0_us = th::monotonic_us();
+  for (int i = 0; i < f.options.runs; ++i) {
+    const auto doc = th::fuzz::generate_scenario(f.options.seed + static_cast<uint64_t>(i), f.options.max_steps);
+    steps += doc["steps"].size();
+    if (!judge_generated(doc, false).empty()) ++failing;
+  }
+  const double wall_s = static_cast<double>(th::monotonic_us() - t0_us) / 1e6;
+  const double per_s = wall_s > 0 ? f.options.runs / wall_s : 0;
+  const double mean_steps = static_cast<double>(steps) / f.options.runs;
+  if (f.as_json) {
+    std::printf("{\"seeds\":%d,\"max_steps\":%d,\"mean_steps\":%.1f,\"wall_s\":%.3f,\"seeds_per_s\":%.1f,\"failing\":%d}\n",
+                f.options.runs, f.options.max_steps, mean_steps, wall_s, per_s, failing);
+  } else {
+    std::printf("fuzz bench: %d seeds of up to %d commands (mean %.1f steps) in %.3f s on one core: %.1f seeds/s; %d failing\n",
+                f.options.runs, f.options.max_steps, mean_steps, wall_s, per_s, failing);
+  }
+  return failing == 0 ? 0 : 1;
+}
+
+int cmd_fuzz(const std::vector<std::string>& args) {
+  FuzzArgs f;
+  if (int status = parse_fuzz(args, f); status >= 0) return status;
+  if (f.bench) return fuzz_bench(f);
+  const auto r = th::fuzz::fuzz(f.options, [&](const nlohmann::json& doc) { return judge_generated(doc, f.hashes); });
+  if (!r.error.empty()) {
+    std::fprintf(stderr, "tasksim: the workload search failed: %s\n", r.error.c_str());
+    return 2;
+  }
+  if (!r.failed) {
+    std::printf("tasksim fuzz: %d generated workloads (seed %llu) passed every rule in the simulator\n", r.passed,
+                static_cast<unsigned long long>(f.options.seed));
+    return 0;
+  }
+  std::ofstream out(f.out_path, std::ios::binary | std::ios::trunc);
+  out << th::fuzz::scenario_file_text(r.scenario);
+  if (!out.flush()) {
+    std::fprintf(stderr, "tasksim: cannot write %s: %s\n", f.out_path.c_str(), std::strerror(errno));
+    return 2;
+  }
+  std::printf("tasksim fuzz: workload %d of seed %llu failed; shrunk to %zu steps in %d cases:\n", r.passed + 1,
+              static_cast<unsigned long long>(f.options.seed), r.scenario["steps"].size(), r.cases);
+  for (const auto& x : r.failures) std::printf("    %s\n", x.c_str());
+  std::printf("reproduce: tasksim run %s\n", f.out_path.c_str());
+  return 1;
 }
 
 long max_rss_kib() {
@@ -346,6 +465,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "run") return cmd_run(args);
   if (cmd == "bench") return cmd_bench(args);
+  if (cmd == "fuzz") return cmd_fuzz(args);
   if (cmd == "serve") return cmd_serve(args);
   return usage_error("unknown command \"" + cmd + "\"");
 }

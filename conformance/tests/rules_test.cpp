@@ -132,6 +132,14 @@ TEST_CASE("rules: STREAM-PRE-001..003 preexisting tasks", "[rules]") {
   CHECK(outcome("STREAM-PRE-003", missing) == Outcome::kFail);
   auto present = run({create(0, task("task-a", 1))}, {stream(json::object(), {ev(0, "EVENT_TYPE_PREEXISTING", task("task-a", 1))}, 1)});
   CHECK(outcome("STREAM-PRE-003", present) == Outcome::kPass);
+  // Found by the workload generator: the latest state is the highest version, not the
+  // last one recorded (a hand-over answered in the same millisecond is recorded later).
+  const json excl_created = {{"statusFilter", {{"statuses", {"STATUS_CREATED"}}, {"filterType", "FILTER_TYPE_EXCLUSIVE"}}}};
+  auto handed = run({create(0, task("task-a", 1)), update(2, "task-a", 2, 200, task("task-a", 3, "STATUS_CREATED")),
+                     req(1, "POST", "/api/v1/agent/listen", json::object(), 200,
+                         json{{"executeRequest", {{"task", task("task-a", 2, "STATUS_SENT")}}}})},
+                    {stream(excl_created, {hb(30000)}, 3)});
+  CHECK(outcome("STREAM-PRE-003", handed) == Outcome::kNotApplicable);
 }
 
 TEST_CASE("rules: STREAM-RL-001..004 rate limits", "[rules]") {
@@ -161,6 +169,19 @@ TEST_CASE("rules: STREAM-RL-001..004 rate limits", "[rules]") {
   auto delayed = good;
   delayed.streams[0].events[1].t_ms = 300;  // leading edge delayed
   CHECK(outcome("STREAM-RL-003", delayed) == Outcome::kFail);
+  // Found by the workload generator: v2 at 0 opens the window, so v3 changed in the
+  // same millisecond is coalesced to the window's end, not a held-back leading edge.
+  std::vector<RequestRecord> same_ms = {create(0, task("task-a", 1)),
+                                        update(2, "task-a", 1, 200, task("task-a", 2, "STATUS_SENT"), 0),
+                                        update(3, "task-a", 2, 200, task("task-a", 3, "STATUS_ACK"), 0)};
+  auto coalesced = run(same_ms, {stream(limited, {ev(0, "EVENT_TYPE_CREATED", task("task-a", 1)),
+                                                  ev(0, "EVENT_TYPE_UPDATE", task("task-a", 2, "STATUS_SENT")),
+                                                  ev(1000, "EVENT_TYPE_UPDATE", task("task-a", 3, "STATUS_ACK"))}, 0)},
+                       5000);
+  coalesced.streams[0].step = 0;
+  coalesced.requests[0].step = 1;
+  CHECK(outcome("STREAM-RL-003", coalesced) == Outcome::kPass);
+  CHECK(outcome("STREAM-RL-001", coalesced) == Outcome::kPass);
   auto created_late = good;
   created_late.streams[0].events[0].t_ms = 700;  // CREATED held back
   CHECK(outcome("STREAM-RL-004", created_late) == Outcome::kFail);
@@ -276,6 +297,15 @@ TEST_CASE("rules: agents and manual control", "[rules]") {
                                 json{{"executeRequest", {{"task", not_sent}}}})},
                            {});
   CHECK(outcome("AGENT-002", still_created) == Outcome::kFail);
+  // Found by the workload generator: an operator moved the task to MACHINE_RECEIPT
+  // before any agent asked; the hand-over has nothing to move.
+  const json agent_1 = {{"relations", {{"assignee", {{"system", {{"entityId", "agent-1"}}}}}}}};
+  const json receipt = task("task-a", 2, "STATUS_MACHINE_RECEIPT", agent_1);
+  auto moved_before = run({create(0, task("task-a", 1, "STATUS_CREATED", agent_1)), update(1, "task-a", 1, 200, receipt),
+                           req(2, "POST", "/api/v1/agent/listen", json{{"agentSelector", {{"entityIds", {"agent-1"}}}}}, 200,
+                               json{{"executeRequest", {{"task", receipt}}}})},
+                          {});
+  CHECK(outcome("AGENT-002", moved_before) == Outcome::kNotApplicable);
   auto mc = stream(json::object(), {hb(1000)});
   mc.kind = "manual_control";
   mc.task_id = "task-a";
@@ -299,8 +329,31 @@ TEST_CASE("rules: AGENT-003 a cancel after sending reaches the agent", "[rules]"
       req(2, "PUT", "/api/v1/tasks/task-a/cancel", json::object(), 200, task("task-a", 3, "STATUS_CANCEL_REQUESTED", assigned), 100),
       req(3, "POST", "/api/v1/agent/listen", selector, 200, json{{"cancelRequest", {{"taskId", "task-a"}}}}, 200)};
   CHECK(outcome("AGENT-003", run(q, {})) == Outcome::kPass);
-  q[3].response = json{{"executeRequest", {{"task", task("task-b", 2, "STATUS_SENT", assigned)}}}};  // the cancel never came
+  q[3].response = json::object();  // the agent's queue ran dry: the cancel never came
   CHECK(outcome("AGENT-003", run(q, {})) == Outcome::kFail);
+  // Another task's request first is no proof: it may have been queued before the cancel.
+  q[3].response = json{{"executeRequest", {{"task", task("task-b", 2, "STATUS_SENT", assigned)}}}};
+  CHECK(outcome("AGENT-003", run(q, {})) == Outcome::kNotApplicable);
+  // Found by the workload generator: the task ended before the agent asked, so its
+  // cancel request was withdrawn; the dry queue proves nothing.
+  auto ended = q;
+  ended[3].response = json::object();
+  ended.insert(ended.begin() + 3, update(4, "task-a", 3, 200, task("task-a", 4, "STATUS_DONE_OK", assigned), 150));
+  CHECK(outcome("AGENT-003", run(ended, {})) == Outcome::kNotApplicable);
+  // Found by the workload generator: a listen sent before the cancel and answered in
+  // its millisecond with the hand-over is not an agent asking after the cancel.
+  std::vector<RequestRecord> same_ms = {
+      req(0, "POST", "/api/v1/agent/listen", selector, 200, json{{"executeRequest", {{"task", task("task-a", 2, "STATUS_SENT", assigned)}}}}, 0),
+      create(1, task("task-a", 1, "STATUS_CREATED", assigned)),
+      req(2, "PUT", "/api/v1/tasks/task-a/cancel", json::object(), 200, task("task-a", 3, "STATUS_CANCEL_REQUESTED", assigned), 0)};
+  CHECK(outcome("AGENT-003", run(same_ms, {})) == Outcome::kNotApplicable);
+  // A listen held since before the cancel carries the cancel request; a later one then
+  // gets another task: the cancel did reach the agent.
+  same_ms.push_back(req(3, "POST", "/api/v1/agent/listen", selector, 200, json{{"cancelRequest", {{"taskId", "task-a"}}}}, 0));
+  same_ms.back().step = 0;  // sent before the cancel (step 2), answered after it
+  same_ms.push_back(req(4, "POST", "/api/v1/agent/listen", selector, 200,
+                        json{{"executeRequest", {{"task", task("task-b", 2, "STATUS_SENT", assigned)}}}}, 1));
+  CHECK(outcome("AGENT-003", run(same_ms, {})) == Outcome::kPass);
 }
 
 TEST_CASE("second opinion: a departure from the model is named, agreement is silent", "[diagnostics]") {

@@ -1,0 +1,426 @@
+#include "fuzz/generator.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <unordered_map>
+
+#include <rapidcheck.h>
+#include <rapidcheck/state.h>
+
+namespace th::fuzz {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int64_t kListenHoldMs = 2000;
+constexpr int64_t kQueryPageSize = 3;
+const std::vector<std::string> kAgents = {"agent-1", "agent-2"};
+const std::vector<std::string> kTypes = {"type.googleapis.com/anduril.tasks.v2.Investigate",
+                                         "type.googleapis.com/anduril.tasks.v2.VisualId",
+                                         "type.googleapis.com/example.Survey"};
+const std::vector<std::string> kPrefixes = {"type.googleapis.com/anduril.tasks.v2.", "type.googleapis.com/example."};
+const std::vector<std::string> kStatuses = {
+    "STATUS_CREATED", "STATUS_SCHEDULED_IN_MANAGER", "STATUS_SENT",          "STATUS_MACHINE_RECEIPT",
+    "STATUS_ACK",     "STATUS_WILCO",                "STATUS_EXECUTING",     "STATUS_WAITING_FOR_UPDATE",
+    "STATUS_DONE_OK", "STATUS_DONE_NOT_OK",          "STATUS_REPLACED",      "STATUS_COMPLETE_REQUESTED"};
+
+bool terminal(const std::string& s) { return s == "STATUS_DONE_OK" || s == "STATUS_DONE_NOT_OK"; }
+
+// What a client knows of one task it created.
+struct KnownTask {
+  int64_t version = 1;
+  std::string status = "STATUS_CREATED";
+  std::string agent;       // a system assignee that gets execute requests
+  bool handed = false;     // given to an agent
+};
+
+// The generator's state: what the clients did and can know, and the time.
+struct Model {
+  int64_t t_ms = 0;
+  int next_task = 0;
+  int next_stream = 0;
+  int next_query = 0;
+  std::map<std::string, KnownTask> tasks;
+  std::vector<std::string> order;  // creation order
+  std::set<std::string> streams;   // open
+  std::vector<std::string> queries;
+  std::map<std::string, std::deque<std::string>> queued;   // agent -> tasks waiting for it
+  std::map<std::string, std::deque<int64_t>> held_until;   // agent -> held listens' ends
+
+  void expire_listens() {
+    for (auto& [agent, ends] : held_until) {
+      while (!ends.empty() && ends.front() <= t_ms) ends.pop_front();
+    }
+  }
+  // The notes' hand-over: a CREATED or SCHEDULED_IN_MANAGER task moves to SENT.
+  void hand_over(const std::string& id) {
+    KnownTask& k = tasks.at(id);
+    k.handed = true;
+    if (k.status == "STATUS_CREATED" || k.status == "STATUS_SCHEDULED_IN_MANAGER") {
+      k.status = "STATUS_SENT";
+      ++k.version;
+    }
+  }
+  void drop_ended(const std::string& agent) {
+    auto& q = queued[agent];
+    while (!q.empty() && terminal(tasks.at(q.front()).status)) q.pop_front();
+  }
+};
+
+// Where the steps go: the scenario being written.
+struct Builder {
+  json steps = json::array();
+  void add(const Model& m, json step) {
+    step["at_ms"] = m.t_ms;
+    steps.push_back(std::move(step));
+  }
+};
+
+using Cmd = rc::state::Command<Model, Builder>;
+
+template <typename T>
+const T& pick(const std::vector<T>& v) {
+  return v.at(*rc::gen::inRange<size_t>(0, v.size()));
+}
+
+std::string pick_task(const Model& m) { return pick(m.order); }
+
+struct Advance : Cmd {
+  int64_t gap_ms = *rc::gen::weightedOneOf<int64_t>({{4, rc::gen::inRange<int64_t>(1, 300)},
+                                                     {3, rc::gen::inRange<int64_t>(300, 3000)},
+                                                     {1, rc::gen::inRange<int64_t>(3000, 40000)}});
+  void apply(Model& m) const override {
+    m.t_ms += gap_ms;
+    m.expire_listens();
+  }
+  void run(const Model&, Builder&) const override {}  // time passes between steps
+  void show(std::ostream& os) const override { os << "advance " << gap_ms << " ms"; }
+};
+
+struct Create : Cmd {
+  std::string id;
+  json body;
+  std::string agent;
+  explicit Create(const Model& m) : id("fz-" + std::to_string(m.next_task)) {
+    body = {{"taskId", id}};
+    if (*rc::gen::inRange(0, 10) < 7) body["specification"] = {{"@type", pick(kTypes)}};
+    if (*rc::gen::inRange(0, 10) < 4) {
+      const std::string who = pick(kAgents);
+      body["relations"]["assignee"] = {{"system", {{"entityId", who}}}};
+      if (*rc::gen::inRange(0, 10) < 2) {
+        body["isExecutedElsewhere"] = true;
+      } else {
+        agent = who;
+      }
+    }
+    if (!m.order.empty() && *rc::gen::inRange(0, 10) < 2) body["relations"]["parentTaskId"] = pick_task(m);
+  }
+  void checkPreconditions(const Model& m) const override {
+    RC_PRE(!m.tasks.count(id));
+    if (const auto p = body.find("relations"); p != body.end() && p->contains("parentTaskId")) {
+      RC_PRE(m.tasks.count((*p)["parentTaskId"].get<std::string>()) > 0);
+    }
+  }
+  void apply(Model& m) const override {
+    m.next_task = std::max(m.next_task, std::stoi(id.substr(3)) + 1);
+    m.tasks[id].agent = agent;
+    m.order.push_back(id);
+    if (agent.empty()) return;
+    auto& held = m.held_until[agent];
+    if (!held.empty()) {
+      held.pop_front();
+      m.hand_over(id);
+    } else {
+      m.queued[agent].push_back(id);
+    }
+  }
+  void run(const Model& m, Builder& b) const override {
+    b.add(m, {{"client", "op"}, {"do", "create_task"}, {"body", body}});
+  }
+  void show(std::ostream& os) const override { os << "create " << body.dump(); }
+};
+
+struct CreateDuplicate : Cmd {
+  std::string id;
+  explicit CreateDuplicate(const Model& m) : id(m.order.empty() ? "" : pick_task(m)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(m.tasks.count(id) > 0); }
+  void run(const Model& m, Builder& b) const override {
+    b.add(m, {{"client", "op"}, {"do", "create_task"}, {"body", {{"taskId", id}}}});
+  }
+  void show(std::ostream& os) const override { os << "create again " << id; }
+};
+
+enum class UpdateKind { kValid, kStale, kInvalid, kUnknownTask };
+
+struct UpdateStatus : Cmd {
+  std::string id;
+  UpdateKind kind = *rc::gen::weightedOneOf<UpdateKind>({{14, rc::gen::just(UpdateKind::kValid)},
+                                                         {3, rc::gen::just(UpdateKind::kStale)},
+                                                         {2, rc::gen::just(UpdateKind::kInvalid)},
+                                                         {1, rc::gen::just(UpdateKind::kUnknownTask)}});
+  std::string status = pick(kStatuses);
+  int64_t stale_by = *rc::gen::inRange<int64_t>(1, 3);
+  explicit UpdateStatus(const Model& m) : id(m.order.empty() ? "" : pick_task(m)) {
+    if (kind == UpdateKind::kUnknownTask) id = "fz-unknown";
+  }
+  void checkPreconditions(const Model& m) const override {
+    RC_PRE(kind == UpdateKind::kUnknownTask || m.tasks.count(id) > 0);
+  }
+  void apply(Model& m) const override {
+    if (kind != UpdateKind::kValid) return;
+    KnownTask& k = m.tasks.at(id);
+    if (terminal(k.status)) return;  // refused
+    k.status = status;
+    ++k.version;
+  }
+  void run(const Model& m, Builder& b) const override {
+    const int64_t known = kind == UpdateKind::kUnknownTask ? 1 : m.tasks.at(id).version;
+    json body = {{"statusVersion", kind == UpdateKind::kStale ? known - stale_by : known},
+                 {"newStatus", {{"status", kind == UpdateKind::kInvalid ? "STATUS_INVALID" : status}}}};
+    b.add(m, {{"client", "op"}, {"do", "update_status"}, {"task_id", id}, {"body", body}});
+  }
+  void show(std::ostream& os) const override { os << "update " << id << " to " << status; }
+};
+
+struct Cancel : Cmd {
+  std::string id;
+  explicit Cancel(const Model& m) : id(m.order.empty() ? "" : pick_task(m)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(m.tasks.count(id) > 0); }
+  void apply(Model& m) const override {
+    KnownTask& k = m.tasks.at(id);
+    if (terminal(k.status) || k.status == "STATUS_CANCEL_REQUESTED") return;
+    k.status = k.handed ? "STATUS_CANCEL_REQUESTED" : "STATUS_DONE_NOT_OK";
+    ++k.version;
+  }
+  void run(const Model& m, Builder& b) const override {
+    b.add(m, {{"client", "op"}, {"do", "cancel_task"}, {"task_id", id}});
+  }
+  void show(std::ostream& os) const override { os << "cancel " << id; }
+};
+
+struct Get : Cmd {
+  std::string id;
+  explicit Get(const Model& m)
+      : id(m.order.empty() || *rc::gen::inRange(0, 5) == 0 ? "fz-unknown" : pick_task(m)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(id == "fz-unknown" || m.tasks.count(id) > 0); }
+  void run(const Model& m, Builder& b) const override {
+    // Now and then without a token, or with one the server does not know.
+    const int who = *rc::gen::inRange(0, 12);
+    const char* client = who == 0 ? "anonymous" : who == 1 ? "intruder" : "op";
+    b.add(m, {{"client", client}, {"do", "get_task"}, {"task_id", id}});
+  }
+  void show(std::ostream& os) const override { os << "get " << id; }
+};
+
+json status_filter() {
+  json statuses = json::array();
+  const int n = *rc::gen::inRange(1, 4);
+  for (int i = 0; i < n; ++i) statuses.push_back(pick(kStatuses));
+  return {{"statuses", statuses},
+          {"filterType", *rc::gen::element<std::string>("FILTER_TYPE_INCLUSIVE", "FILTER_TYPE_EXCLUSIVE")}};
+}
+
+struct Query : Cmd {
+  std::string id;
+  std::string continues;  // an earlier query whose next page this asks
+  json body = json::object();
+  explicit Query(const Model& m) : id("q" + std::to_string(m.next_query)) {
+    if (!m.queries.empty() && *rc::gen::inRange(0, 2) == 0) {
+      continues = pick(m.queries);
+    } else if (*rc::gen::inRange(0, 3) == 0) {
+      body["statusFilter"] = status_filter();
+    }
+  }
+  void checkPreconditions(const Model& m) const override {
+    RC_PRE(continues.empty() || std::find(m.queries.begin(), m.queries.end(), continues) != m.queries.end());
+  }
+  void apply(Model& m) const override {
+    m.next_query = std::max(m.next_query, std::stoi(id.substr(1)) + 1);
+    m.queries.push_back(id);
+  }
+  void run(const Model& m, Builder& b) const override {
+    json step = {{"id", id}, {"client", "op"}, {"do", "query_tasks"}, {"body", body}};
+    if (!continues.empty()) step["page_token_from"] = continues;
+    b.add(m, std::move(step));
+  }
+  void show(std::ostream& os) const override { os << "query " << id << " " << continues << body.dump(); }
+};
+
+// A stream request with random options, now and then an invalid one (`valid` false).
+json stream_body(const Model& m, bool& valid) {
+  json b = json::object();
+  valid = true;
+  const int r = *rc::gen::inRange(0, 20);
+  if (r < 6) b["rateLimit"] = *rc::gen::inRange<int64_t>(250, 2500);
+  if (r == 6) {
+    b["rateLimit"] = *rc::gen::inRange<int64_t>(1, 250);  // below the floor: 400
+    valid = false;
+  }
+  if (*rc::gen::inRange(0, 2) == 0) b["heartbeatIntervalMs"] = *rc::gen::inRange<int64_t>(200, 6000);
+  if (*rc::gen::inRange(0, 4) == 0) b["excludePreexistingTasks"] = true;
+  if (*rc::gen::inRange(0, 5) == 0) b["statusFilter"] = status_filter();
+  const int t = *rc::gen::inRange(0, 8);
+  if (t == 0) b["taskType"] = {{"taskTypeUrls", json::array({pick(kTypes)})}};
+  if (t == 1) b["taskType"] = {{"taskTypePrefix", pick(kPrefixes)}};
+  if (*rc::gen::inRange(0, 8) == 0) b["assignee"] = {{"system", {{"entityId", pick(kAgents)}}}};
+  if (!m.order.empty() && *rc::gen::inRange(0, 10) == 0) {
+    // Alone it selects children; with another filter it is refused (400).
+    if (*rc::gen::inRange(0, 2) == 0) b = json::object();
+    valid = valid && b.empty();
+    b["parentTaskId"] = pick_task(m);
+  }
+  return b;
+}
+
+struct OpenStream : Cmd {
+  std::string name;
+  bool valid = true;
+  json body;
+  explicit OpenStream(const Model& m) : name("s" + std::to_string(m.next_stream)), body(stream_body(m, valid)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(!m.streams.count(name)); }
+  void apply(Model& m) const override {
+    m.next_stream = std::max(m.next_stream, std::stoi(name.substr(1)) + 1);
+    if (valid) m.streams.insert(name);  // a refused one cannot be closed
+  }
+  void run(const Model& m, Builder& b) const override {
+    b.add(m, {{"client", "watch"}, {"do", "open_stream"}, {"stream", name}, {"body", body}});
+  }
+  void show(std::ostream& os) const override { os << "open " << name << " " << body.dump(); }
+};
+
+struct CloseStream : Cmd {
+  std::string name;
+  explicit CloseStream(const Model& m)
+      : name(m.streams.empty() ? "" : pick(std::vector<std::string>(m.streams.begin(), m.streams.end()))) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(m.streams.count(name) > 0); }
+  void apply(Model& m) const override { m.streams.erase(name); }
+  void run(const Model& m, Builder& b) const override {
+    b.add(m, {{"do", "close_stream"}, {"stream", name}});
+  }
+  void show(std::ostream& os) const override { os << "close " << name; }
+};
+
+struct Listen : Cmd {
+  std::string agent = pick(kAgents);
+  void apply(Model& m) const override {
+    m.drop_ended(agent);
+    auto& q = m.queued[agent];
+    if (q.empty()) {
+      m.held_until[agent].push_back(m.t_ms + kListenHoldMs);
+      return;
+    }
+    m.hand_over(q.front());
+    q.pop_front();
+  }
+  void run(const Model& m, Builder& b) const override {
+    b.add(m, {{"client", "agent"}, {"do", "agent_listen"}, {"body", {{"agentSelector", {{"entityIds", {agent}}}}}}});
+  }
+  void show(std::ostream& os) const override { os << "listen " << agent; }
+};
+
+// Weights by repetition: updates and time gaps are the bulk of a real workload.
+auto command_gen(const Model& m) {
+  return rc::state::gen::execOneOfWithArgs<Advance, Advance, Advance, Create, Create, UpdateStatus, UpdateStatus,
+                                           UpdateStatus, UpdateStatus, Cancel, Get, Query, OpenStream, OpenStream,
+                                           CloseStream, Listen, CreateDuplicate>()(m);
+}
+
+rc::Gen<rc::state::Commands<Cmd>> workload_gen() { return rc::state::gen::commands(Model{}, command_gen); }
+
+json to_scenario(const rc::state::Commands<Cmd>& cmds, const std::string& name) {
+  Model m;
+  Builder b;
+  for (const auto& c : cmds) {
+    c->run(m, b);
+    c->apply(m);
+  }
+  if (b.steps.empty()) b.add(m, {{"do", "advance"}});  // a scenario has at least one step
+  return {{"format", 1},
+          {"name", name},
+          {"title", "a generated workload"},
+          {"description", "Written by the workload generator; judged by every rule, with no scripted expectations."},
+          {"rules", json::array({"*"})},
+          {"server", {{"listen_hold_ms", kListenHoldMs}, {"query_page_size", kQueryPageSize}}},
+          {"clients",
+           {{"op", {{"token", "tok-op"}}},
+            {"watch", {{"token", "tok-watch"}}},
+            {"agent", {{"token", "tok-agent"}}},
+            {"anonymous", json::object()},
+            {"intruder", {{"token", "tok-intruder"}, {"authorized", false}}}}},
+          {"steps", b.steps},
+          // Room after the last step for windows to close and holds to end.
+          {"end_ms", m.t_ms + 3000}};
+}
+
+struct Quiet : rc::detail::TestListener {
+  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+};
+
+}  // namespace
+
+std::string scenario_file_text(const json& scenario) {
+  std::string out = "{\n";
+  bool first = true;
+  for (const auto& [key, value] : scenario.items()) {
+    out += first ? "" : ",\n";
+    first = false;
+    out += "  " + json(key).dump() + ": ";
+    if (key != "steps" || value.empty()) {
+      out += value.dump();
+      continue;
+    }
+    out += "[\n";
+    for (size_t i = 0; i < value.size(); ++i) out += "    " + value[i].dump() + (i + 1 < value.size() ? ",\n" : "\n");
+    out += "  ]";
+  }
+  return out + "\n}\n";
+}
+
+json generate_scenario(uint64_t seed, int max_steps) {
+  const auto cmds = workload_gen()(rc::Random(seed), max_steps).value();
+  return to_scenario(cmds, "FUZZ-" + std::to_string(seed));
+}
+
+FuzzResult fuzz(const FuzzOptions& options, const CaseCheck& check) {
+  FuzzResult out;
+  const std::string name = "FUZZ-" + std::to_string(options.seed);
+  auto property = [&](const rc::state::Commands<Cmd>& cmds) {
+    json doc = to_scenario(cmds, name);
+    std::vector<std::string> failures = check(doc);
+    ++out.cases;
+    if (failures.empty()) {
+      if (!out.failed) ++out.passed;
+      return;
+    }
+    // RapidCheck adopts every failing candidate while shrinking, so the last failing
+    // one is the smallest it found.
+    out.failed = true;
+    out.scenario = std::move(doc);
+    out.failures = std::move(failures);
+    RC_FAIL(out.failures.front());
+  };
+  rc::detail::TestParams params;
+  params.seed = options.seed;
+  params.maxSuccess = options.runs;
+  params.maxSize = options.max_steps;
+  params.disableShrinking = !options.shrink;
+  rc::detail::TestMetadata meta;
+  meta.id = name;
+  Quiet listener;  // the verdict and the reproduction are ours to print
+  const std::unordered_map<std::string, rc::detail::Reproduce> no_reproduce;  // not RC_PARAMS: the seed is ours
+  const auto result = rc::detail::checkProperty(rc::detail::toProperty([&] { property(*workload_gen()); }), meta,
+                                                params, listener, no_reproduce);
+  rc::detail::Error error;
+  if (result.match(error)) out.error = error.description;
+  rc::detail::GaveUpResult gave_up;
+  if (result.match(gave_up)) out.error = "gave up: " + gave_up.description;
+  return out;
+}
+
+}  // namespace th::fuzz
