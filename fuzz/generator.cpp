@@ -204,12 +204,11 @@ struct Cancel : Cmd {
 
 struct Get : Cmd {
   std::string id;
+  int who = *rc::gen::inRange(0, 12);  // now and then without a token, or a wrong one
   explicit Get(const Model& m)
       : id(m.order.empty() || *rc::gen::inRange(0, 5) == 0 ? "fz-unknown" : pick_task(m)) {}
   void checkPreconditions(const Model& m) const override { RC_PRE(id == "fz-unknown" || m.tasks.count(id) > 0); }
   void run(const Model& m, Builder& b) const override {
-    // Now and then without a token, or with one the server does not know.
-    const int who = *rc::gen::inRange(0, 12);
     const char* client = who == 0 ? "anonymous" : who == 1 ? "intruder" : "op";
     b.add(m, {{"client", client}, {"do", "get_task"}, {"task_id", id}});
   }
@@ -383,8 +382,18 @@ std::string scenario_file_text(const json& scenario) {
 }
 
 json generate_scenario(uint64_t seed, int max_steps) {
-  const auto cmds = workload_gen()(rc::Random(seed), max_steps).value();
-  return to_scenario(cmds, "FUZZ-" + std::to_string(seed));
+  // exec gives the generator the context its commands draw their fields in.
+  const auto gen = rc::gen::exec([] { return *workload_gen(); });
+  // Drawn long, then cut to max_steps steps (a prefix of a workload is a workload),
+  // so benchmarks time workloads of the length they name.
+  const auto cmds = gen(rc::Random(seed), max_steps + max_steps / 2).value();
+  json doc = to_scenario(cmds, "FUZZ-" + std::to_string(seed));
+  auto& steps = doc["steps"];
+  if (steps.size() > static_cast<size_t>(max_steps)) {
+    steps.erase(steps.begin() + max_steps, steps.end());
+    doc["end_ms"] = steps.back()["at_ms"].get<int64_t>() + 3000;
+  }
+  return doc;
 }
 
 FuzzResult fuzz(const FuzzOptions& options, const CaseCheck& check) {
