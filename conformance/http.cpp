@@ -152,34 +152,43 @@ Exchange exchange(const Target& t, const RunClock& clock, const Request& r, int6
   return ex;
 }
 
-AsyncExchange::AsyncExchange(const Target& t, const RunClock& clock, Request r) : client_(make_client(t)) {
+AsyncExchange::AsyncExchange(const Target& t, const RunClock& clock, Request r) : shared_(std::make_shared<Shared>()) {
+  shared_->client = make_client(t);
   pace_request();
-  client_->set_read_timeout(3600, 0);  // held as long as the server holds it
-  thread_ = std::thread([this, &clock, t, r = std::move(r)] {
+  shared_->client->set_read_timeout(3600, 0);  // held as long as the server holds it
+  thread_ = std::thread([s = shared_, clock, t, r = std::move(r)] {
     httplib::Request req = wire_request(t, r);
-    Exchange ex = send_once(*client_, clock, req);
-    std::lock_guard<std::mutex> lock(mu_);
-    result_ = std::move(ex);
-    done_ = true;
-    cv_.notify_all();
+    Exchange ex = send_once(*s->client, clock, req);
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->result = std::move(ex);
+    s->done = true;
+    s->cv.notify_all();
   });
 }
 
 AsyncExchange::~AsyncExchange() { cancel(); }
 
 bool AsyncExchange::wait(int64_t ms) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return done_; });
+  std::unique_lock<std::mutex> lock(shared_->mu);
+  return shared_->cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return shared_->done; });
 }
 
 const Exchange& AsyncExchange::result() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return result_;
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  return shared_->result;
 }
 
 void AsyncExchange::cancel() {
-  client_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  // stop() only reaches a socket that exists: repeat it for a while (bounded).
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    shared_->client->stop();
+    if (wait(50)) {
+      thread_.join();
+      return;
+    }
+  }
+  thread_.detach();
 }
 
 StreamReader::StreamReader(const Target& t, const RunClock& clock, Request r)

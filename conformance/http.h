@@ -83,15 +83,20 @@ class AsyncExchange {
   AsyncExchange& operator=(const AsyncExchange&) = delete;
   bool wait(int64_t ms);  // true when the answer (or the failure) is in
   const Exchange& result();  // after wait() returned true
+  // Hangs up. A call the library will not let go of (a stop() that lands before its
+  // socket exists) is left to finish on its own: its thread owns what it uses.
   void cancel();
 
  private:
-  std::unique_ptr<httplib::Client> client_;
+  struct Shared {
+    std::unique_ptr<httplib::Client> client;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Exchange result;
+  };
+  std::shared_ptr<Shared> shared_;
   std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  Exchange result_;
 };
 
 struct ReceivedEvent {

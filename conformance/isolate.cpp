@@ -28,6 +28,24 @@ void collect(const json& j, std::set<std::string>& ids) {
   }
 }
 
+// Every agent a scenario names (an assignee's entityId, a selector's entityIds): on a
+// shared server another run's held listen for "agent-1" would take this run's tasks.
+void collect_agents(const json& j, std::set<std::string>& agents) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "entityId" && it->is_string()) agents.insert(it->get<std::string>());
+      if (it.key() == "entityIds" && it->is_array()) {
+        for (const auto& e : *it) {
+          if (e.is_string()) agents.insert(e.get<std::string>());
+        }
+      }
+      collect_agents(*it, agents);
+    }
+  } else if (j.is_array()) {
+    for (const auto& e : j) collect_agents(e, agents);
+  }
+}
+
 // A task type unique to the run: the tag goes in after the scheme's host ("a/b" ->
 // "a/TAGb"), the same way in types and in type filters, so prefixes still match.
 std::string tag_type(const std::string& type, const std::string& tag) {
@@ -83,9 +101,10 @@ struct Rewriter {
 }  // namespace
 
 std::optional<Isolated> isolate(const Scenario& sc, const std::string& tag, int64_t shift_ms, std::string& why) {
-  std::set<std::string> named;
+  std::set<std::string> named, agents;
   for (const Step& s : sc.steps) {
     if (s.body) collect(*s.body, named);
+    if (s.body) collect_agents(*s.body, agents);
     if (!s.task_id.empty()) named.insert(s.task_id);
   }
   Rewriter rw;
@@ -101,6 +120,9 @@ std::optional<Isolated> isolate(const Scenario& sc, const std::string& tag, int6
     }
     rw.ids[id] = unique;
     out.task_ids.insert(unique);
+  }
+  for (const auto& agent : agents) {
+    if (!named.count(agent) && !agent.empty()) rw.ids[agent] = tag + agent;
   }
   out.scenario = sc;
   for (Step& s : out.scenario.steps) {

@@ -225,6 +225,15 @@ class LivePlayer {
       const int64_t wait_us = t0_us_ + t_ms * 1000 - clock_.now_us();
       if (wait_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait_us));
     } else {
+      // A client reads as time passes: a long gap goes in slices, each read to its end,
+      // so no stream queues more than a slice's messages (one jump of minutes could
+      // overflow a queue, which no reader in real time would see).
+      constexpr int64_t kSliceMs = 5000;
+      while (t_ms - now_rel_ms_ > kSliceMs) {
+        advance(kSliceMs);
+        now_rel_ms_ += kSliceMs;
+        sync();
+      }
       advance(t_ms - now_rel_ms_);
     }
     now_rel_ms_ = t_ms;

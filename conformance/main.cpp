@@ -28,6 +28,7 @@
 
 #include "conformance/isolate.h"
 #include "conformance/live_player.h"
+#include "fuzz/generator.h"
 #include "conformance/rules.h"
 #include "conformance/second_opinion.h"
 #include "conformance/suite.h"
@@ -48,13 +49,20 @@ constexpr const char* kUsage =
     "  taskconform run [SCENARIO.json...] [--scenarios DIR] [--rules GLOB[,GLOB]]\n"
     "                  [--level must|should|may] [--strict] [--repeat N] [--shard I/N]\n"
     "                  [--baseline FILE] [--report-dir DIR] [--seed N] [--max-rps N]\n"
-    "                  [--real-time] [--max-real-ms N] [--min-tolerance-ms N]\n"
+    "                  [--real-time] [--max-real-ms N] [--min-tolerance-ms N] [--mutant NAME]\n"
     "                  [--target URL (--token T | --token-file F)] [--header K:V] [--ca-cert PEM]\n"
     "      Plays the scenarios over HTTP, judges every rule over what was sent and seen,\n"
     "      and writes junit.xml, report.json and index.html to --report-dir\n"
     "      (default reports/out). Without --target each scenario runs against the\n"
     "      reference server started in-process, test clock on. The token (also from\n"
-    "      TASKCONFORM_TOKEN) is never printed or written.\n"
+    "      TASKCONFORM_TOKEN) is never printed or written. --mutant switches on one\n"
+    "      deliberate bug in the embedded server (see taskconform mutants).\n"
+    "  taskconform fuzz [--seed N] [--runs K] [--steps N] [--out FILE] [--no-shrink]\n"
+    "                   [--mutant NAME | --target URL (--token T | --token-file F) ...]\n"
+    "      Plays K generated workloads (RapidCheck, from the seed) against the target\n"
+    "      and judges every rule; the first failure is shrunk against the target and\n"
+    "      written to FILE (default fuzz-failure-SEED.json). --mutant picks a broken\n"
+    "      embedded server. Exit 1 when a workload failed.\n"
     "  taskconform list [--json]     the rule catalog\n"
     "  taskconform mutants [--json]  the suite against each deliberately broken server\n"
     "  taskconform --help\n"
@@ -173,6 +181,9 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
       a.min_tolerance_ms = std::stoll(v);
     } else if (k == "--report-dir") {
       if (!value(a.report_dir) || a.report_dir.empty()) return usage_error("--report-dir takes a folder");
+    } else if (k == "--mutant") {
+      if (!value(v) || !th::parse_mutant(v)) return usage_error("--mutant takes a name from taskconform mutants");
+      a.mutant = *th::parse_mutant(v);
     } else if (k == "--help" || k == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -185,6 +196,7 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
   if (a.token.empty()) {
     if (const char* env = std::getenv("TASKCONFORM_TOKEN")) a.token = env;
   }
+  if (!a.target_url.empty() && a.mutant != th::Mutant::kNone) return usage_error("--mutant is for the embedded server, not a --target");
   if (!a.target_url.empty()) {
     std::string err;
     const auto headers = a.target.headers;
@@ -301,6 +313,7 @@ std::string shell_quote(const std::string& s) {
 // The command that reruns one rule on one scenario: the same target, never the token.
 std::string rerun_prefix(const RunArgs& a) {
   std::string p = "taskconform run";
+  if (a.mutant != th::Mutant::kNone) p += " --mutant " + std::string(th::to_name(a.mutant));
   if (!a.target_url.empty()) p += " --target " + shell_quote(a.target_url) + " --token-file TOKEN_FILE";
   return p;
 }
@@ -481,6 +494,95 @@ int cmd_run(const std::vector<std::string>& args) {
   return th::conform::exit_status(suite, a.strict);
 }
 
+// One generated workload played live and judged: what failed, or nothing. Runs the
+// target cannot judge (skipped, inconclusive) pass: they show no fault.
+std::vector<std::string> judge_live(const nlohmann::json& doc, const RunArgs& a, std::mt19937_64& rng, int& skipped) {
+  th::Scenario sc;
+  try {
+    sc = th::parse_scenario(doc.dump(), "<generated>");
+  } catch (const th::ScenarioError& e) {
+    return {std::string("the generator wrote an invalid scenario: ") + e.what()};
+  }
+  const auto r = a.target_url.empty() ? run_embedded(sc, a) : run_target(sc, a, rng);
+  if (r.verdict == th::conform::Verdict::kError) return {"the run errored: " + r.reason};
+  if (r.verdict == th::conform::Verdict::kSkip || r.verdict == th::conform::Verdict::kInconclusive) {
+    ++skipped;
+    return {};
+  }
+  std::vector<std::string> failures;
+  for (const auto* rule : select_rules(a)) {
+    for (const auto& v : rule->check(r.record).violations) {
+      failures.push_back(rule->id + " (" + th::conform::to_name(rule->level) + ") " + v.where + " at " +
+                         std::to_string(v.t_ms) + " ms: " + v.message);
+    }
+  }
+  return failures;
+}
+
+// taskconform fuzz: generated workloads against the target (default: the embedded
+// reference server); the first failure is shrunk against it and written out.
+int cmd_fuzz(const std::vector<std::string>& args) {
+  th::fuzz::FuzzOptions fo;
+  std::string out_path;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& k = args[i];
+    const bool has = i + 1 < args.size();
+    auto number = [&](int lo, int hi, int& out) {
+      const std::string v = has ? args[++i] : "";
+      if (v.empty() || v.size() > 7 || !std::all_of(v.begin(), v.end(), ::isdigit)) return false;
+      out = std::stoi(v);
+      return out >= lo && out <= hi;
+    };
+    if (k == "--runs") {
+      if (!number(1, 1'000'000, fo.runs)) return usage_error("--runs takes 1..1000000");
+    } else if (k == "--steps") {
+      if (!number(1, 10'000, fo.max_steps)) return usage_error("--steps takes 1..10000");
+    } else if (k == "--out") {
+      if (!has || args[i + 1].empty()) return usage_error("--out takes a path");
+      out_path = args[++i];
+    } else if (k == "--no-shrink") {
+      fo.shrink = false;
+    } else {
+      rest.push_back(k);
+    }
+  }
+  RunArgs a;
+  if (int status = parse_run(rest, a); status >= 0) return status;
+  fo.seed = a.seed.value_or(1);
+  fo.default_server = !a.target_url.empty();  // a shared target has its own options
+  if (out_path.empty()) out_path = "fuzz-failure-" + std::to_string(fo.seed) + ".json";
+  if (!a.target_url.empty()) th::conform::set_max_requests_per_second(a.max_rps);
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  std::mt19937_64 rng(fo.seed);
+  int skipped = 0;
+  const auto r = th::fuzz::fuzz(fo, [&](const nlohmann::json& doc) {
+    if (g_interrupted) return std::vector<std::string>{};
+    return judge_live(doc, a, rng, skipped);
+  });
+  if (!r.error.empty()) {
+    std::fprintf(stderr, "taskconform: the workload search failed: %s\n", r.error.c_str());
+    return 2;
+  }
+  if (g_interrupted) return 130;
+  const std::string target = a.target_url.empty() ? "the embedded reference server" : a.target.url();
+  if (!r.failed) {
+    std::printf("taskconform fuzz: %d generated workloads (seed %llu) against %s: no rule failed (%d could not be judged)\n",
+                r.passed, static_cast<unsigned long long>(fo.seed), target.c_str(), skipped);
+    return 0;
+  }
+  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
+  out << th::fuzz::scenario_file_text(r.scenario);
+  if (!out.flush()) return usage_error("cannot write " + out_path);
+  std::printf("taskconform fuzz: workload %d of seed %llu failed against %s; shrunk to %zu steps in %d plays:\n",
+              r.passed + 1, static_cast<unsigned long long>(fo.seed), target.c_str(), r.scenario["steps"].size(), r.cases);
+  for (const auto& f : r.failures) std::printf("    %s\n", f.c_str());
+  std::printf("written: %s\nreproduce: %s %s\n", out_path.c_str(), rerun_prefix(a).c_str(), out_path.c_str());
+  return 1;
+}
+
 // Plays every scenario on the embedded server with a.mutant and judges the rules.
 th::conform::SuiteResult run_suite_quietly(const RunArgs& a, const std::vector<th::Scenario>& scenarios) {
   th::conform::SuiteResult suite;
@@ -593,5 +695,6 @@ int main(int argc, char** argv) {
   if (cmd == "run") return cmd_run(args);
   if (cmd == "list") return cmd_list(args);
   if (cmd == "mutants") return cmd_mutants(args);
+  if (cmd == "fuzz") return cmd_fuzz(args);
   return usage_error("unknown command \"" + cmd + "\"");
 }

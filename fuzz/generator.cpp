@@ -330,7 +330,7 @@ auto command_gen(const Model& m) {
 
 rc::Gen<rc::state::Commands<Cmd>> workload_gen() { return rc::state::gen::commands(Model{}, command_gen); }
 
-json to_scenario(const rc::state::Commands<Cmd>& cmds, const std::string& name) {
+json to_scenario(const rc::state::Commands<Cmd>& cmds, const std::string& name, bool default_server = false) {
   Model m;
   Builder b;
   for (const auto& c : cmds) {
@@ -338,7 +338,7 @@ json to_scenario(const rc::state::Commands<Cmd>& cmds, const std::string& name) 
     c->apply(m);
   }
   if (b.steps.empty()) b.add(m, {{"do", "advance"}});  // a scenario has at least one step
-  return {{"format", 1},
+  json doc = {{"format", 1},
           {"name", name},
           {"title", "a generated workload"},
           {"description", "Written by the workload generator; judged by every rule, with no scripted expectations."},
@@ -353,6 +353,16 @@ json to_scenario(const rc::state::Commands<Cmd>& cmds, const std::string& name) 
           {"steps", b.steps},
           // Room after the last step for windows to close and holds to end.
           {"end_ms", m.t_ms + 3000}};
+  if (!default_server) return doc;
+  doc.erase("server");
+  // On a shared server a listen left held would take the next run's tasks and skew the
+  // runner's count of held listens: run until the default hold (300 s) has ended.
+  int64_t last_listen_ms = -1;
+  for (const auto& st : b.steps) {
+    if (st["do"] == "agent_listen") last_listen_ms = st["at_ms"].get<int64_t>();
+  }
+  if (last_listen_ms >= 0) doc["end_ms"] = std::max(doc["end_ms"].get<int64_t>(), last_listen_ms + 301'000);
+  return doc;
 }
 
 struct Quiet : rc::detail::TestListener {
@@ -400,7 +410,7 @@ FuzzResult fuzz(const FuzzOptions& options, const CaseCheck& check) {
   FuzzResult out;
   const std::string name = "FUZZ-" + std::to_string(options.seed);
   auto property = [&](const rc::state::Commands<Cmd>& cmds) {
-    json doc = to_scenario(cmds, name);
+    json doc = to_scenario(cmds, name, options.default_server);
     std::vector<std::string> failures = check(doc);
     ++out.cases;
     if (failures.empty()) {
