@@ -6,7 +6,7 @@
 namespace th {
 namespace {
 
-constexpr std::array<std::pair<Mutant, std::string_view>, 17> kNames = {{
+constexpr std::array<std::pair<Mutant, std::string_view>, 20> kNames = {{
     {Mutant::kNone, "none"},
     {Mutant::kHeartbeatsLate, "heartbeats-late"},
     {Mutant::kLeadingEdgeDelayed, "leading-edge-delayed"},
@@ -24,6 +24,9 @@ constexpr std::array<std::pair<Mutant, std::string_view>, 17> kNames = {{
     {Mutant::kVersionNotRaised, "status-version-not-raised"},
     {Mutant::kEventTwice, "update-sent-twice"},
     {Mutant::kNoBlankLine, "no-blank-line-between-events"},
+    {Mutant::kLiveBeforePreexisting, "live-before-preexisting"},
+    {Mutant::kEventTimeWholeSeconds, "event-time-in-whole-seconds"},
+    {Mutant::kExcludePreexistingIgnored, "exclude-preexisting-ignored"},
 }};
 
 }  // namespace

@@ -27,6 +27,9 @@ enum class Mutant {
   kVersionNotRaised,         // an accepted status update keeps the statusVersion
   kEventTwice,               // every UPDATE event is sent twice
   kNoBlankLine,              // two SSE events without the blank line between them
+  kLiveBeforePreexisting,    // the snapshot is written 1 ms late; live events overtake it
+  kEventTimeWholeSeconds,    // taskEvent.time from a seconds clock: before the create
+  kExcludePreexistingIgnored,  // excludePreexistingTasks is parsed but never read
 };
 
 std::string_view to_name(Mutant m);

@@ -308,7 +308,7 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         // turning one update into JSON must not take turns.
         std::vector<std::string> events;
         events.reserve(messages.size());
-        for (const auto& m : messages) events.push_back(sse_data(m));
+        for (const auto& m : messages) events.push_back(sse_data(m, options_.mutant));
         // A client that went away is seen only when a write fails: probe idle streams.
         if (events.empty() && !ended) return sink.is_writable();
         std::vector<std::string> writes = frame(events, *live);

@@ -159,7 +159,20 @@ TaskStream::TaskStream(Clock& clock, uint64_t id, StreamRequest request,
 void TaskStream::send_preexisting(const std::vector<TaskPtr>& tasks) {
   TH_ASSERT(!snapshot_sent_, "the preexisting snapshot is sent once");
   snapshot_sent_ = true;
-  if (request_.exclude_preexisting_tasks) return;
+  if (request_.exclude_preexisting_tasks && mutant_ != Mutant::kExcludePreexistingIgnored) return;
+  if (mutant_ == Mutant::kLiveBeforePreexisting) {
+    // The bug: the snapshot is written when an asynchronous query returns, 1 ms after
+    // the stream began forwarding live events, so a live event in between overtakes it.
+    snapshot_timer_ = clock_.schedule_after(1, [this, tasks] {
+      snapshot_timer_.reset();
+      write_snapshot(tasks);
+    });
+    return;
+  }
+  write_snapshot(tasks);
+}
+
+void TaskStream::write_snapshot(const std::vector<TaskPtr>& tasks) {
   for (const TaskPtr& t : tasks) {
     const bool terminal = is_terminal(t->status.status) && mutant_ != Mutant::kTerminalPreexisting;
     if (terminal || !passes_filters(request_, *t, mutant_)) continue;
@@ -237,6 +250,8 @@ void TaskStream::send_task_event(EventType type, const TaskPtr& t) {
 void TaskStream::stop() {
   for (auto& [id, w] : windows_) clock_.cancel(w.timer);
   windows_.clear();
+  if (snapshot_timer_) clock_.cancel(*snapshot_timer_);
+  snapshot_timer_.reset();
   Subscription::stop();
 }
 

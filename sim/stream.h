@@ -163,6 +163,7 @@ class TaskStream final : public Subscription {
     TimerId timer = 0;
     TaskPtr pending;  // the latest coalesced update, sent when the window ends
   };
+  void write_snapshot(const std::vector<TaskPtr>& tasks);
   void send_task_event(EventType type, const TaskPtr& t);
   void open_window(const std::string& task_id);
   void on_window_end(const std::string& task_id);
@@ -170,6 +171,7 @@ class TaskStream final : public Subscription {
   StreamRequest request_;
   Mutant mutant_;
   bool snapshot_sent_ = false;
+  std::optional<TimerId> snapshot_timer_;  // only the live-before-preexisting mutant defers it
   std::map<std::string, Window> windows_;          // tasks inside a rate-limit window
   std::map<std::string, int64_t> last_version_;    // invariant: versions rise per task
 };
