@@ -139,16 +139,22 @@ Result<TaskPtr> TaskService::create_task(const CreateTaskRequest& r) {
   return tasks_.at(created->task_id);  // may already be SENT to a waiting agent
 }
 
+Error TaskService::unknown_task(const std::string& task_id) const {
+  const std::string message = "no task with taskId \"" + task_id + "\"";
+  // The unknown-task-400 mutant takes an id that names nothing for a bad argument.
+  return options_.mutant == Mutant::kUnknownTask400 ? invalid_argument(message) : not_found(message);
+}
+
 Result<TaskPtr> TaskService::get_task(const std::string& task_id) const {
   auto it = tasks_.find(task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(task_id);
   return it->second;
 }
 
 Result<TaskPtr> TaskService::update_status(const std::string& task_id, const UpdateStatusRequest& r) {
   reap_closed_streams();
   auto it = tasks_.find(task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(task_id);
   const TaskPtr before = it->second;
   if (r.new_status.status == TaskStatus::kInvalid) {
     return invalid_argument("newStatus.status must be a valid status, not STATUS_INVALID");
@@ -176,7 +182,7 @@ Result<TaskPtr> TaskService::update_status(const std::string& task_id, const Upd
 Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json& author) {
   reap_closed_streams();
   auto it = tasks_.find(task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(task_id);
   const TaskPtr before = it->second;
   if (is_terminal(before->status.status)) {
     return failed_precondition("task \"" + task_id + "\" is already in terminal status " +
@@ -305,7 +311,7 @@ Result<StreamHandle> TaskService::open_manual_control_stream(const std::string& 
                                                              int64_t heartbeat_interval_ms) {
   reap_closed_streams();
   auto it = tasks_.find(task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(task_id);
   if (heartbeat_interval_ms < 0) return invalid_argument("heartbeatIntervalMs must not be negative");
   if (auto full = stream_bound_reached()) return *full;
   auto s = std::make_unique<ManualControlStream>(clock_, next_seq_++, task_id,
@@ -467,7 +473,7 @@ TaskPtr TaskService::hand_over(const std::string& task_id) {
 Result<std::shared_ptr<const ManualControlFrame>> TaskService::send_manual_control_frame(ManualControlFrame f) {
   reap_closed_streams();
   auto it = tasks_.find(f.task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + f.task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(f.task_id);
   if (is_terminal(it->second->status.status)) {
     return failed_precondition("task \"" + f.task_id + "\" is terminal; it takes no manual control");
   }

@@ -6,7 +6,7 @@
 namespace th {
 namespace {
 
-constexpr std::array<std::pair<Mutant, std::string_view>, 20> kNames = {{
+constexpr std::array<std::pair<Mutant, std::string_view>, 22> kNames = {{
     {Mutant::kNone, "none"},
     {Mutant::kHeartbeatsLate, "heartbeats-late"},
     {Mutant::kLeadingEdgeDelayed, "leading-edge-delayed"},
@@ -27,6 +27,8 @@ constexpr std::array<std::pair<Mutant, std::string_view>, 20> kNames = {{
     {Mutant::kLiveBeforePreexisting, "live-before-preexisting"},
     {Mutant::kEventTimeWholeSeconds, "event-time-in-whole-seconds"},
     {Mutant::kExcludePreexistingIgnored, "exclude-preexisting-ignored"},
+    {Mutant::kStreamTextPlain, "stream-content-type-text-plain"},
+    {Mutant::kUnknownTask400, "unknown-task-400"},
 }};
 
 }  // namespace

@@ -30,6 +30,8 @@ enum class Mutant {
   kLiveBeforePreexisting,    // the snapshot is written 1 ms late; live events overtake it
   kEventTimeWholeSeconds,    // taskEvent.time from a seconds clock: before the create
   kExcludePreexistingIgnored,  // excludePreexistingTasks is parsed but never read
+  kStreamTextPlain,          // streams answered with Content-Type text/plain
+  kUnknownTask400,           // an unknown taskId is a bad argument (400), not 404
 };
 
 std::string_view to_name(Mutant m);

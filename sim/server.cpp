@@ -281,8 +281,10 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
     LiveStream* raw = live.get();
     h.outbox->set_on_ready([raw] { raw->cv.notify_one(); });
   }
+  // The text-plain mutant leaves the media type at a framework's default.
+  const char* media_type = options_.mutant == Mutant::kStreamTextPlain ? "text/plain" : "text/event-stream";
   res.set_chunked_content_provider(
-      "text/event-stream",
+      media_type,
       [this, live](size_t, httplib::DataSink& sink) {
         if (!live->opened) {
           // The library sends the headers with the first write: a comment (ignored by
