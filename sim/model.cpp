@@ -77,7 +77,8 @@ void TaskService::store(TaskPtr t) {
   auto it = tasks_.find(t->task_id);
   if (it != tasks_.end()) {
     const Task& before = *it->second;
-    TH_ASSERT(!is_terminal(before.status.status), "a terminal task never changes");
+    TH_ASSERT(!is_terminal(before.status.status) || options_.mutant == Mutant::kTerminalTaskMutable,
+              "a terminal task never changes");
     TH_ASSERT(t->status_version == before.status_version ||
                   t->status_version == before.status_version + 1,
               "statusVersion rises by exactly one");
@@ -159,11 +160,12 @@ Result<TaskPtr> TaskService::update_status(const std::string& task_id, const Upd
   if (r.new_status.status == TaskStatus::kInvalid) {
     return invalid_argument("newStatus.status must be a valid status, not STATUS_INVALID");
   }
-  if (is_terminal(before->status.status)) {
+  // Two mutants skip a check here: the terminal one, and the version one (last write wins).
+  if (is_terminal(before->status.status) && options_.mutant != Mutant::kTerminalTaskMutable) {
     return failed_precondition("task \"" + task_id + "\" is in terminal status " +
                                std::string(to_name(before->status.status)) + " and accepts no change");
   }
-  if (r.status_version != before->status_version) {
+  if (r.status_version != before->status_version && options_.mutant != Mutant::kStaleUpdateApplied) {
     if (options_.stale_status_version == StalePolicy::kIgnore) return before;
     return failed_precondition("statusVersion " + std::to_string(r.status_version) +
                                " is not the task's current statusVersion " +
@@ -189,11 +191,13 @@ Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json&
                                std::string(to_name(before->status.status)));
   }
   if (before->status.status == TaskStatus::kCancelRequested) return before;  // asked already
+  // The cancel-sent-ends-task mutant ends every task at once, as if nobody had it yet.
+  const bool sent = before->handed_over && options_.mutant != Mutant::kCancelSentEndsTask;
   auto after = std::make_shared<Task>(*before);
   after->status_version = before->status_version + 1;
   after->last_update_time_ms = clock_.now_ms();
   if (!author.is_null()) after->last_updated_by = author;
-  if (!before->handed_over) {
+  if (!sent) {
     // Nobody is executing it yet: the service ends it itself.
     after->status.status = TaskStatus::kDoneNotOk;
     after->status.task_error = TaskError{ErrorCode::kCancelled, "cancelled before it was sent to an agent"};
@@ -202,7 +206,7 @@ Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json&
   }
   store(after);
   on_status_changed(after);
-  if (before->handed_over) {
+  if (sent) {
     AgentRequest req;
     req.kind = AgentRequest::Kind::kCancel;
     req.entity_id = principal_entity_id(before->assignee);
@@ -238,7 +242,10 @@ Result<QueryPage> TaskService::query_tasks(const TaskQuery& q) const {
   QueryPage page;
   // Pages walk creation order, which never changes: each task is on one page only,
   // however tasks change between the pages.
-  for (auto it = by_creation_.upper_bound(after_seq); it != by_creation_.end(); ++it) {
+  // The page-boundary-repeats mutant resumes at the page's last task instead of after it.
+  auto it = options_.mutant == Mutant::kPageBoundaryRepeats ? by_creation_.lower_bound(after_seq)
+                                                             : by_creation_.upper_bound(after_seq);
+  for (; it != by_creation_.end(); ++it) {
     const TaskPtr& t = tasks_.at(it->second);
     if (!query_matches(q, *t)) continue;
     if (page.tasks.size() == options_.query_page_size) {

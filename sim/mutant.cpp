@@ -6,7 +6,7 @@
 namespace th {
 namespace {
 
-constexpr std::array<std::pair<Mutant, std::string_view>, 22> kNames = {{
+constexpr std::array<std::pair<Mutant, std::string_view>, 26> kNames = {{
     {Mutant::kNone, "none"},
     {Mutant::kHeartbeatsLate, "heartbeats-late"},
     {Mutant::kLeadingEdgeDelayed, "leading-edge-delayed"},
@@ -29,6 +29,10 @@ constexpr std::array<std::pair<Mutant, std::string_view>, 22> kNames = {{
     {Mutant::kExcludePreexistingIgnored, "exclude-preexisting-ignored"},
     {Mutant::kStreamTextPlain, "stream-content-type-text-plain"},
     {Mutant::kUnknownTask400, "unknown-task-400"},
+    {Mutant::kStaleUpdateApplied, "stale-update-applied"},
+    {Mutant::kTerminalTaskMutable, "terminal-task-mutable"},
+    {Mutant::kCancelSentEndsTask, "cancel-sent-ends-task"},
+    {Mutant::kPageBoundaryRepeats, "page-boundary-repeats"},
 }};
 
 }  // namespace

@@ -32,6 +32,10 @@ enum class Mutant {
   kExcludePreexistingIgnored,  // excludePreexistingTasks is parsed but never read
   kStreamTextPlain,          // streams answered with Content-Type text/plain
   kUnknownTask400,           // an unknown taskId is a bad argument (400), not 404
+  kStaleUpdateApplied,       // statusVersion is never compared: the last write wins
+  kTerminalTaskMutable,      // a status update is not refused on a terminal task
+  kCancelSentEndsTask,       // cancelling a sent task ends it at once, no CANCEL_REQUESTED
+  kPageBoundaryRepeats,      // the next page starts at the previous page's last task
 };
 
 std::string_view to_name(Mutant m);
