@@ -130,7 +130,9 @@ Result<TaskPtr> TaskService::create_task(const CreateTaskRequest& r) {
   store(created);
   notify_created(created);
   const std::string entity = principal_entity_id(r.assignee);
-  if (!entity.empty() && !r.is_executed_elsewhere) {
+  // The executed-elsewhere mutant forgets the flag: the assignee's agent gets the task anyway.
+  const bool elsewhere = r.is_executed_elsewhere && options_.mutant != Mutant::kExecutedElsewhereHandedOver;
+  if (!entity.empty() && !elsewhere) {
     AgentRequest req;
     req.kind = AgentRequest::Kind::kExecute;
     req.entity_id = entity;
@@ -206,7 +208,8 @@ Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json&
   }
   store(after);
   on_status_changed(after);
-  if (sent) {
+  // The cancel-not-sent-to-agent mutant shows CANCEL_REQUESTED but never tells the agent.
+  if (sent && options_.mutant != Mutant::kCancelNotSentToAgent) {
     AgentRequest req;
     req.kind = AgentRequest::Kind::kCancel;
     req.entity_id = principal_entity_id(before->assignee);
@@ -225,7 +228,10 @@ void TaskService::on_status_changed(const TaskPtr& after) {
     drop_agent_requests(after->task_id, AgentRequest::Kind::kCancel);
   }
   notify_updated(after);
-  if (is_terminal(after->status.status)) end_manual_control(after->task_id);
+  // The manual-control-not-ended mutant checks for a terminal task only when a stream opens.
+  if (is_terminal(after->status.status) && options_.mutant != Mutant::kManualControlNotEnded) {
+    end_manual_control(after->task_id);
+  }
 }
 
 Result<QueryPage> TaskService::query_tasks(const TaskQuery& q) const {
@@ -485,8 +491,10 @@ Result<std::shared_ptr<const ManualControlFrame>> TaskService::send_manual_contr
     return failed_precondition("task \"" + f.task_id + "\" is terminal; it takes no manual control");
   }
   auto last = last_frame_.find(f.task_id);
-  if (last != last_frame_.end() &&
-      std::make_pair(f.epoch_micros, f.sequence) <= last->second) {
+  const std::pair<int64_t, int64_t> key{f.epoch_micros, f.sequence};
+  // The repeated-frame mutant compares with < where <= belongs: a frame equal to the last passes.
+  const bool repeated_ok = options_.mutant == Mutant::kRepeatedFrameAccepted;
+  if (last != last_frame_.end() && (repeated_ok ? key < last->second : key <= last->second)) {
     return invalid_argument("frame (epochMicros " + std::to_string(f.epoch_micros) + ", sequence " +
                             std::to_string(f.sequence) + ") does not come after the task's last frame (" +
                             std::to_string(last->second.first) + ", " + std::to_string(last->second.second) + ")");

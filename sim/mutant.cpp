@@ -6,7 +6,7 @@
 namespace th {
 namespace {
 
-constexpr std::array<std::pair<Mutant, std::string_view>, 26> kNames = {{
+constexpr std::array<std::pair<Mutant, std::string_view>, 30> kNames = {{
     {Mutant::kNone, "none"},
     {Mutant::kHeartbeatsLate, "heartbeats-late"},
     {Mutant::kLeadingEdgeDelayed, "leading-edge-delayed"},
@@ -33,6 +33,10 @@ constexpr std::array<std::pair<Mutant, std::string_view>, 26> kNames = {{
     {Mutant::kTerminalTaskMutable, "terminal-task-mutable"},
     {Mutant::kCancelSentEndsTask, "cancel-sent-ends-task"},
     {Mutant::kPageBoundaryRepeats, "page-boundary-repeats"},
+    {Mutant::kExecutedElsewhereHandedOver, "executed-elsewhere-handed-over"},
+    {Mutant::kCancelNotSentToAgent, "cancel-not-sent-to-agent"},
+    {Mutant::kManualControlNotEnded, "manual-control-not-ended"},
+    {Mutant::kRepeatedFrameAccepted, "manual-control-repeated-frame-accepted"},
 }};
 
 }  // namespace

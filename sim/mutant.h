@@ -36,6 +36,10 @@ enum class Mutant {
   kTerminalTaskMutable,      // a status update is not refused on a terminal task
   kCancelSentEndsTask,       // cancelling a sent task ends it at once, no CANCEL_REQUESTED
   kPageBoundaryRepeats,      // the next page starts at the previous page's last task
+  kExecutedElsewhereHandedOver,  // isExecutedElsewhere ignored: its agent gets the task
+  kCancelNotSentToAgent,     // CANCEL_REQUESTED, but the agent never gets the cancel request
+  kManualControlNotEnded,    // manual control checks for a terminal task only at open
+  kRepeatedFrameAccepted,    // a frame equal to the last (epoch, sequence) is accepted
 };
 
 std::string_view to_name(Mutant m);
