@@ -6,7 +6,7 @@
 namespace th {
 namespace {
 
-constexpr std::array<std::pair<Mutant, std::string_view>, 30> kNames = {{
+constexpr std::array<std::pair<Mutant, std::string_view>, 33> kNames = {{
     {Mutant::kNone, "none"},
     {Mutant::kHeartbeatsLate, "heartbeats-late"},
     {Mutant::kLeadingEdgeDelayed, "leading-edge-delayed"},
@@ -37,6 +37,9 @@ constexpr std::array<std::pair<Mutant, std::string_view>, 30> kNames = {{
     {Mutant::kCancelNotSentToAgent, "cancel-not-sent-to-agent"},
     {Mutant::kManualControlNotEnded, "manual-control-not-ended"},
     {Mutant::kRepeatedFrameAccepted, "manual-control-repeated-frame-accepted"},
+    {Mutant::kHeartbeatsStopWhileUpdatesFlow, "heartbeats-stop-while-updates-flow"},
+    {Mutant::kEventsOutOfVersionOrder, "events-out-of-version-order"},
+    {Mutant::kDataSplitOverLinesWrongly, "data-split-over-lines-wrongly"},
 }};
 
 }  // namespace
