@@ -873,39 +873,48 @@ RuleResult handover_sent(const RunRecord& r) {
   return t.result("hand-overs");
 }
 
-// After a cancel turned a sent task CANCEL_REQUESTED, the next request its agent gets
-// (a listen answer or an agent-stream event, for its entity) is that cancel request.
+// After a cancel turned a sent task CANCEL_REQUESTED, its agent (a listen or an agent
+// stream for its entity) receives a cancel request for it. Judged when the agent asked
+// afterwards, before the task ended: it got other work, or a listen's hold ended with
+// nothing, which says the cancel was not waiting for it either.
 RuleResult cancel_reaches_agent(const RunRecord& r) {
   Tally t;
+  const auto changes = known_changes(r);
   walk_updates(r, [&](const RequestRecord& q, const TaskView& before, const std::optional<TaskView>& after) {
     if (!is_cancel(q) || q.status != 200 || !after || after->status != "STATUS_CANCEL_REQUESTED" ||
         before.status == "STATUS_CANCEL_REQUESTED") {
       return;
     }
     const std::string entity = str_at(*after->raw, {"relations", "assignee", "system", "entityId"});
+    // Once the task has ended, nothing is left for its agent: a later ask proves nothing.
+    int64_t ended_ms = INT64_MAX;
+    for (const auto& c : changes) {
+      if (c.task.id == before.id && terminal(c.task.status) && c.t_ms >= q.answered_ms) ended_ms = std::min(ended_ms, c.t_ms);
+    }
     // Everything the agent received afterwards, by listen or stream.
     bool asked = false, cancelled = false;
     int64_t last_ms = q.answered_ms;
-    auto consider = [&](int64_t t_ms, const json& selector, const json& request) {
+    auto consider = [&](int64_t asked_ms, int64_t t_ms, const json& selector, const json& request, bool listen) {
       const json* ids = at(selector, {"agentSelector", "entityIds"});
-      if (t_ms < q.answered_ms || !ids || std::find(ids->begin(), ids->end(), json(entity)) == ids->end()) return;
-      if (!at(request, {"executeRequest"}) && !at(request, {"cancelRequest"})) return;
+      if (t_ms < q.answered_ms || asked_ms >= ended_ms || !ids || std::find(ids->begin(), ids->end(), json(entity)) == ids->end()) return;
+      const bool hold_ended_empty = listen && request.is_object() && request.empty();
+      if (!hold_ended_empty && !at(request, {"executeRequest"}) && !at(request, {"cancelRequest"})) return;
       asked = true;
       last_ms = std::max(last_ms, t_ms);
       if (str_at(request, {"cancelRequest", "taskId"}) == before.id) cancelled = true;
     };
     for (const auto& l : r.requests) {
-      if (is_listen(l) && l.status == 200 && l.sent_ms >= q.sent_ms) consider(l.answered_ms, l.body, l.response);
+      if (is_listen(l) && l.status == 200 && l.sent_ms >= q.sent_ms) consider(l.sent_ms, l.answered_ms, l.body, l.response, true);
     }
     for (const auto& s : r.streams) {
       if (s.kind != "agent") continue;
-      for (const auto& e : s.events) consider(e.t_ms, s.request, e.data);
+      for (const auto& e : s.events) consider(e.t_ms, e.t_ms, s.request, e.data, false);
     }
     if (!asked) return;  // no agent asked afterwards: nothing to judge
     ++t.checked;
     if (!cancelled) {
       t.fail("step " + std::to_string(q.step), last_ms,
-             "after cancelling sent task " + before.id + ", its agent got requests but no cancel request for it");
+             "after cancelling sent task " + before.id + ", its agent asked but got no cancel request for it");
     }
   });
   return t.result("cancels of sent tasks followed by an agent's request");

@@ -301,6 +301,13 @@ TEST_CASE("rules: AGENT-003 a cancel after sending reaches the agent", "[rules]"
   CHECK(outcome("AGENT-003", run(q, {})) == Outcome::kPass);
   q[3].response = json{{"executeRequest", {{"task", task("task-b", 2, "STATUS_SENT", assigned)}}}};  // the cancel never came
   CHECK(outcome("AGENT-003", run(q, {})) == Outcome::kFail);
+  q[3].response = json::object();  // the agent's hold ended with nothing: the cancel never came
+  q[3].answered_ms = 1200;
+  CHECK(outcome("AGENT-003", run(q, {})) == Outcome::kFail);
+  // The agent reported the task ended before it asked: the request is withdrawn, nothing to judge.
+  q.insert(q.begin() + 3, update(3, "task-a", 3, 200, task("task-a", 4, "STATUS_DONE_NOT_OK", assigned), 150));
+  q[4].step = 4;
+  CHECK(outcome("AGENT-003", run(q, {})) == Outcome::kNotApplicable);
 }
 
 TEST_CASE("second opinion: a departure from the model is named, agreement is silent", "[diagnostics]") {
