@@ -902,6 +902,7 @@ RuleResult handover_sent(const RunRecord& r) {
 // Other requests may come first (queued before the cancel), so they prove nothing.
 RuleResult cancel_reaches_agent(const RunRecord& r) {
   Tally t;
+  const auto changes = known_changes(r);
   walk_updates(r, [&](const RequestRecord& q, const TaskView& before, const std::optional<TaskView>& after) {
     if (!is_cancel(q) || q.status != 200 || !after || after->status != "STATUS_CANCEL_REQUESTED" ||
         before.status == "STATUS_CANCEL_REQUESTED") {
@@ -928,8 +929,10 @@ RuleResult cancel_reaches_agent(const RunRecord& r) {
     }
     // A task that ends before its agent asks has its request withdrawn (as the notes
     // withdraw an execute request): the dry queue then proves nothing.
-    for (const auto& c : known_changes(r)) {
-      if (c.task.id == before.id && terminal(c.task.status) && c.task.version > after->version) dry_ms.reset();
+    for (const auto& c : changes) {
+      if (dry_ms && c.task.id == before.id && terminal(c.task.status) && c.task.version > after->version && c.t_ms <= *dry_ms) {
+        dry_ms.reset();
+      }
     }
     if (!cancelled && !dry_ms) return;  // the agent never asked after it ran dry: nothing to judge
     ++t.checked;

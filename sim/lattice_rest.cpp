@@ -297,7 +297,7 @@ json agent_request_to_json(const AgentRequest* r) {
   return json::object();
 }
 
-std::string sse_data(const StreamMessage& m) {
+std::string sse_data(const StreamMessage& m, Mutant mutant) {
   json out;
   switch (m.kind) {
     case StreamMessage::Kind::kHeartbeat:
@@ -311,7 +311,9 @@ std::string sse_data(const StreamMessage& m) {
       text += to_name(m.event_type);
       text += R"(","task":)";
       text += *task;
-      text += R"(,"time":")" + format_rfc3339(m.time_ms) + "\"}}";
+      // The whole-seconds mutant stamps the event from a seconds clock (a time_t).
+      const int64_t time_ms = mutant == Mutant::kEventTimeWholeSeconds ? m.time_ms - m.time_ms % 1000 : m.time_ms;
+      text += R"(,"time":")" + format_rfc3339(time_ms) + "\"}}";
       return text;
     }
     case StreamMessage::Kind::kAgentRequest:

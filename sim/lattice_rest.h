@@ -19,7 +19,7 @@ json task_to_json(const Task& t);
 json frame_to_json(const ManualControlFrame& f);
 json error_body(ErrorKind kind, const std::string& message);
 // The JSON text of one SSE event's data line (one line: no newline inside).
-std::string sse_data(const StreamMessage& m);
+std::string sse_data(const StreamMessage& m, Mutant mutant = Mutant::kNone);
 // An AgentRequest as /agent/listen answers it; {} for "nothing within the hold".
 json agent_request_to_json(const AgentRequest* r);
 

@@ -77,7 +77,8 @@ void TaskService::store(TaskPtr t) {
   auto it = tasks_.find(t->task_id);
   if (it != tasks_.end()) {
     const Task& before = *it->second;
-    TH_ASSERT(!is_terminal(before.status.status), "a terminal task never changes");
+    TH_ASSERT(!is_terminal(before.status.status) || options_.mutant == Mutant::kTerminalTaskMutable,
+              "a terminal task never changes");
     TH_ASSERT(t->status_version == before.status_version ||
                   t->status_version == before.status_version + 1,
               "statusVersion rises by exactly one");
@@ -129,7 +130,9 @@ Result<TaskPtr> TaskService::create_task(const CreateTaskRequest& r) {
   store(created);
   notify_created(created);
   const std::string entity = principal_entity_id(r.assignee);
-  if (!entity.empty() && !r.is_executed_elsewhere) {
+  // The executed-elsewhere mutant forgets the flag: the assignee's agent gets the task anyway.
+  const bool elsewhere = r.is_executed_elsewhere && options_.mutant != Mutant::kExecutedElsewhereHandedOver;
+  if (!entity.empty() && !elsewhere) {
     AgentRequest req;
     req.kind = AgentRequest::Kind::kExecute;
     req.entity_id = entity;
@@ -139,25 +142,32 @@ Result<TaskPtr> TaskService::create_task(const CreateTaskRequest& r) {
   return tasks_.at(created->task_id);  // may already be SENT to a waiting agent
 }
 
+Error TaskService::unknown_task(const std::string& task_id) const {
+  const std::string message = "no task with taskId \"" + task_id + "\"";
+  // The unknown-task-400 mutant takes an id that names nothing for a bad argument.
+  return options_.mutant == Mutant::kUnknownTask400 ? invalid_argument(message) : not_found(message);
+}
+
 Result<TaskPtr> TaskService::get_task(const std::string& task_id) const {
   auto it = tasks_.find(task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(task_id);
   return it->second;
 }
 
 Result<TaskPtr> TaskService::update_status(const std::string& task_id, const UpdateStatusRequest& r) {
   reap_closed_streams();
   auto it = tasks_.find(task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(task_id);
   const TaskPtr before = it->second;
   if (r.new_status.status == TaskStatus::kInvalid) {
     return invalid_argument("newStatus.status must be a valid status, not STATUS_INVALID");
   }
-  if (is_terminal(before->status.status)) {
+  // Two mutants skip a check here: the terminal one, and the version one (last write wins).
+  if (is_terminal(before->status.status) && options_.mutant != Mutant::kTerminalTaskMutable) {
     return failed_precondition("task \"" + task_id + "\" is in terminal status " +
                                std::string(to_name(before->status.status)) + " and accepts no change");
   }
-  if (r.status_version != before->status_version) {
+  if (r.status_version != before->status_version && options_.mutant != Mutant::kStaleUpdateApplied) {
     if (options_.stale_status_version == StalePolicy::kIgnore) return before;
     return failed_precondition("statusVersion " + std::to_string(r.status_version) +
                                " is not the task's current statusVersion " +
@@ -176,18 +186,20 @@ Result<TaskPtr> TaskService::update_status(const std::string& task_id, const Upd
 Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json& author) {
   reap_closed_streams();
   auto it = tasks_.find(task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(task_id);
   const TaskPtr before = it->second;
   if (is_terminal(before->status.status)) {
     return failed_precondition("task \"" + task_id + "\" is already in terminal status " +
                                std::string(to_name(before->status.status)));
   }
   if (before->status.status == TaskStatus::kCancelRequested) return before;  // asked already
+  // The cancel-sent-ends-task mutant ends every task at once, as if nobody had it yet.
+  const bool sent = before->handed_over && options_.mutant != Mutant::kCancelSentEndsTask;
   auto after = std::make_shared<Task>(*before);
   after->status_version = before->status_version + 1;
   after->last_update_time_ms = clock_.now_ms();
   if (!author.is_null()) after->last_updated_by = author;
-  if (!before->handed_over) {
+  if (!sent) {
     // Nobody is executing it yet: the service ends it itself.
     after->status.status = TaskStatus::kDoneNotOk;
     after->status.task_error = TaskError{ErrorCode::kCancelled, "cancelled before it was sent to an agent"};
@@ -196,7 +208,8 @@ Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json&
   }
   store(after);
   on_status_changed(after);
-  if (before->handed_over) {
+  // The cancel-not-sent-to-agent mutant shows CANCEL_REQUESTED but never tells the agent.
+  if (sent && options_.mutant != Mutant::kCancelNotSentToAgent) {
     AgentRequest req;
     req.kind = AgentRequest::Kind::kCancel;
     req.entity_id = principal_entity_id(before->assignee);
@@ -215,7 +228,10 @@ void TaskService::on_status_changed(const TaskPtr& after) {
     drop_agent_requests(after->task_id, AgentRequest::Kind::kCancel);
   }
   notify_updated(after);
-  if (is_terminal(after->status.status)) end_manual_control(after->task_id);
+  // The manual-control-not-ended mutant checks for a terminal task only when a stream opens.
+  if (is_terminal(after->status.status) && options_.mutant != Mutant::kManualControlNotEnded) {
+    end_manual_control(after->task_id);
+  }
 }
 
 Result<QueryPage> TaskService::query_tasks(const TaskQuery& q) const {
@@ -232,7 +248,10 @@ Result<QueryPage> TaskService::query_tasks(const TaskQuery& q) const {
   QueryPage page;
   // Pages walk creation order, which never changes: each task is on one page only,
   // however tasks change between the pages.
-  for (auto it = by_creation_.upper_bound(after_seq); it != by_creation_.end(); ++it) {
+  // The page-boundary-repeats mutant resumes at the page's last task instead of after it.
+  auto it = options_.mutant == Mutant::kPageBoundaryRepeats ? by_creation_.lower_bound(after_seq)
+                                                             : by_creation_.upper_bound(after_seq);
+  for (; it != by_creation_.end(); ++it) {
     const TaskPtr& t = tasks_.at(it->second);
     if (!query_matches(q, *t)) continue;
     if (page.tasks.size() == options_.query_page_size) {
@@ -305,7 +324,7 @@ Result<StreamHandle> TaskService::open_manual_control_stream(const std::string& 
                                                              int64_t heartbeat_interval_ms) {
   reap_closed_streams();
   auto it = tasks_.find(task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(task_id);
   if (heartbeat_interval_ms < 0) return invalid_argument("heartbeatIntervalMs must not be negative");
   if (auto full = stream_bound_reached()) return *full;
   auto s = std::make_unique<ManualControlStream>(clock_, next_seq_++, task_id,
@@ -467,13 +486,15 @@ TaskPtr TaskService::hand_over(const std::string& task_id) {
 Result<std::shared_ptr<const ManualControlFrame>> TaskService::send_manual_control_frame(ManualControlFrame f) {
   reap_closed_streams();
   auto it = tasks_.find(f.task_id);
-  if (it == tasks_.end()) return not_found("no task with taskId \"" + f.task_id + "\"");
+  if (it == tasks_.end()) return unknown_task(f.task_id);
   if (is_terminal(it->second->status.status)) {
     return failed_precondition("task \"" + f.task_id + "\" is terminal; it takes no manual control");
   }
   auto last = last_frame_.find(f.task_id);
-  if (last != last_frame_.end() &&
-      std::make_pair(f.epoch_micros, f.sequence) <= last->second) {
+  const std::pair<int64_t, int64_t> key{f.epoch_micros, f.sequence};
+  // The repeated-frame mutant compares with < where <= belongs: a frame equal to the last passes.
+  const bool repeated_ok = options_.mutant == Mutant::kRepeatedFrameAccepted;
+  if (last != last_frame_.end() && (repeated_ok ? key < last->second : key <= last->second)) {
     return invalid_argument("frame (epochMicros " + std::to_string(f.epoch_micros) + ", sequence " +
                             std::to_string(f.sequence) + ") does not come after the task's last frame (" +
                             std::to_string(last->second.first) + ", " + std::to_string(last->second.second) + ")");

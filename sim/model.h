@@ -120,6 +120,7 @@ class TaskService {
   };
 
   void store(TaskPtr t);
+  Error unknown_task(const std::string& task_id) const;
   int64_t default_heartbeat(std::optional<int64_t> asked) const;
   std::optional<Error> stream_bound_reached() const;
   Result<StreamHandle> register_stream(std::unique_ptr<Subscription> s);

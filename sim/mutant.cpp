@@ -6,7 +6,7 @@
 namespace th {
 namespace {
 
-constexpr std::array<std::pair<Mutant, std::string_view>, 17> kNames = {{
+constexpr std::array<std::pair<Mutant, std::string_view>, 33> kNames = {{
     {Mutant::kNone, "none"},
     {Mutant::kHeartbeatsLate, "heartbeats-late"},
     {Mutant::kLeadingEdgeDelayed, "leading-edge-delayed"},
@@ -24,6 +24,22 @@ constexpr std::array<std::pair<Mutant, std::string_view>, 17> kNames = {{
     {Mutant::kVersionNotRaised, "status-version-not-raised"},
     {Mutant::kEventTwice, "update-sent-twice"},
     {Mutant::kNoBlankLine, "no-blank-line-between-events"},
+    {Mutant::kLiveBeforePreexisting, "live-before-preexisting"},
+    {Mutant::kEventTimeWholeSeconds, "event-time-in-whole-seconds"},
+    {Mutant::kExcludePreexistingIgnored, "exclude-preexisting-ignored"},
+    {Mutant::kStreamTextPlain, "stream-content-type-text-plain"},
+    {Mutant::kUnknownTask400, "unknown-task-400"},
+    {Mutant::kStaleUpdateApplied, "stale-update-applied"},
+    {Mutant::kTerminalTaskMutable, "terminal-task-mutable"},
+    {Mutant::kCancelSentEndsTask, "cancel-sent-ends-task"},
+    {Mutant::kPageBoundaryRepeats, "page-boundary-repeats"},
+    {Mutant::kExecutedElsewhereHandedOver, "executed-elsewhere-handed-over"},
+    {Mutant::kCancelNotSentToAgent, "cancel-not-sent-to-agent"},
+    {Mutant::kManualControlNotEnded, "manual-control-not-ended"},
+    {Mutant::kRepeatedFrameAccepted, "manual-control-repeated-frame-accepted"},
+    {Mutant::kHeartbeatsStopWhileUpdatesFlow, "heartbeats-stop-while-updates-flow"},
+    {Mutant::kEventsOutOfVersionOrder, "events-out-of-version-order"},
+    {Mutant::kDataSplitOverLinesWrongly, "data-split-over-lines-wrongly"},
 }};
 
 }  // namespace

@@ -27,6 +27,22 @@ enum class Mutant {
   kVersionNotRaised,         // an accepted status update keeps the statusVersion
   kEventTwice,               // every UPDATE event is sent twice
   kNoBlankLine,              // two SSE events without the blank line between them
+  kLiveBeforePreexisting,    // the snapshot is written 1 ms late; live events overtake it
+  kEventTimeWholeSeconds,    // taskEvent.time from a seconds clock: before the create
+  kExcludePreexistingIgnored,  // excludePreexistingTasks is parsed but never read
+  kStreamTextPlain,          // streams answered with Content-Type text/plain
+  kUnknownTask400,           // an unknown taskId is a bad argument (400), not 404
+  kStaleUpdateApplied,       // statusVersion is never compared: the last write wins
+  kTerminalTaskMutable,      // a status update is not refused on a terminal task
+  kCancelSentEndsTask,       // cancelling a sent task ends it at once, no CANCEL_REQUESTED
+  kPageBoundaryRepeats,      // the next page starts at the previous page's last task
+  kExecutedElsewhereHandedOver,  // isExecutedElsewhere ignored: its agent gets the task
+  kCancelNotSentToAgent,     // CANCEL_REQUESTED, but the agent never gets the cancel request
+  kManualControlNotEnded,    // manual control checks for a terminal task only at open
+  kRepeatedFrameAccepted,    // a frame equal to the last (epoch, sequence) is accepted
+  kHeartbeatsStopWhileUpdatesFlow,  // a task event in the last interval stands in for a heartbeat
+  kEventsOutOfVersionOrder,  // a burst of queued events is written newest first
+  kDataSplitOverLinesWrongly,  // long data wrapped onto data: lines of 64 bytes, mid-string
 };
 
 std::string_view to_name(Mutant m);

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -34,6 +35,17 @@ std::unique_ptr<httplib::Server> make_http(const ServerOptions& o) {
     return std::make_unique<httplib::SSLServer>(o.tls_cert_path.c_str(), o.tls_key_path.c_str());
   }
   return std::make_unique<httplib::Server>();
+}
+
+// One event's "data: " lines. The split-data mutant wraps long data at 64 bytes, as if
+// SSE's multi-line data were free line wrapping: the client joins the lines with "\n",
+// which lands inside a JSON string and breaks the event.
+std::string data_lines(const std::string& data, Mutant mutant) {
+  constexpr size_t kWrapBytes = 64;
+  if (mutant != Mutant::kDataSplitOverLinesWrongly) return "data: " + data + "\n";
+  std::string out;
+  for (size_t at = 0; at < data.size(); at += kWrapBytes) out += "data: " + data.substr(at, kWrapBytes) + "\n";
+  return out;
 }
 
 }  // namespace
@@ -249,7 +261,7 @@ std::vector<std::string> ReferenceServer::frame(const std::vector<std::string>& 
   for (const auto& e : events) {
     // The no-blank-line mutant leaves every other event without its blank line.
     const bool drop_blank = options_.mutant == Mutant::kNoBlankLine && live.events_framed++ % 2 == 0;
-    std::string one = "data: " + e + (drop_blank ? "\n" : "\n\n");
+    std::string one = data_lines(e, options_.mutant) + (drop_blank ? "" : "\n");
     switch (options_.chunking) {
       case SseChunking::kNormal: writes.push_back(std::move(one)); break;
       case SseChunking::kCoalesce: all += one; break;
@@ -281,8 +293,10 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
     LiveStream* raw = live.get();
     h.outbox->set_on_ready([raw] { raw->cv.notify_one(); });
   }
+  // The text-plain mutant leaves the media type at a framework's default.
+  const char* media_type = options_.mutant == Mutant::kStreamTextPlain ? "text/plain" : "text/event-stream";
   res.set_chunked_content_provider(
-      "text/event-stream",
+      media_type,
       [this, live](size_t, httplib::DataSink& sink) {
         if (!live->opened) {
           // The library sends the headers with the first write: a comment (ignored by
@@ -302,13 +316,15 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         std::vector<StreamMessage> messages;
         while (auto m = box.pop()) messages.push_back(std::move(*m));
         const bool ended = box.ended() || stopping_;
+        // The out-of-version-order mutant drains a burst newest first (a stack, not a queue).
+        if (options_.mutant == Mutant::kEventsOutOfVersionOrder) std::reverse(messages.begin(), messages.end());
         live->writes_in_flight += messages.size();
         lock.unlock();
         // Serialize outside the lock: snapshots are immutable, and 1,000 streams
         // turning one update into JSON must not take turns.
         std::vector<std::string> events;
         events.reserve(messages.size());
-        for (const auto& m : messages) events.push_back(sse_data(m));
+        for (const auto& m : messages) events.push_back(sse_data(m, options_.mutant));
         // A client that went away is seen only when a write fails: probe idle streams.
         if (events.empty() && !ended) return sink.is_writable();
         std::vector<std::string> writes = frame(events, *live);

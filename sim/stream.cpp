@@ -33,8 +33,9 @@ std::optional<StreamMessage> Outbox::pop() {
 }
 
 Subscription::Subscription(Clock& clock, uint64_t id, int64_t heartbeat_interval_ms,
-                           size_t queue_capacity)
+                           size_t queue_capacity, Mutant mutant)
     : clock_(clock),
+      mutant_(mutant),
       id_(id),
       heartbeat_interval_ms_(heartbeat_interval_ms),
       outbox_(std::make_shared<Outbox>(queue_capacity)) {
@@ -55,11 +56,22 @@ void Subscription::schedule_heartbeat() {
     heartbeat_timer_.reset();
     if (closed()) return;
     ++heartbeats_sent_;
+    if (skips_heartbeat()) {
+      schedule_heartbeat();
+      return;
+    }
     StreamMessage m;
     m.kind = StreamMessage::Kind::kHeartbeat;
     m.time_ms = clock_.now_ms();
     if (emit(std::move(m))) schedule_heartbeat();
   });
+}
+
+// The heartbeats-stop-while-updates-flow mutant takes any event as a sign of life, so
+// a busy stream goes without heartbeats (a client's liveness check counts only those).
+bool Subscription::skips_heartbeat() const {
+  return mutant_ == Mutant::kHeartbeatsStopWhileUpdatesFlow && last_event_ms_ &&
+         clock_.now_ms() - *last_event_ms_ < heartbeat_interval_ms_;
 }
 
 void Subscription::stop() {
@@ -79,6 +91,7 @@ bool Subscription::emit(StreamMessage m) {
   if (closed()) return false;
   // Stamped here, once: a real clock moves between two reads.
   m.time_ms = clock_.now_ms();
+  if (m.kind != StreamMessage::Kind::kHeartbeat) last_event_ms_ = m.time_ms;
   if (!outbox_->push(std::move(m))) {
     stop();  // overflow ended the stream
     return false;
@@ -152,14 +165,27 @@ bool passes_filters(const StreamRequest& r, const Task& t, Mutant mutant) {
 
 TaskStream::TaskStream(Clock& clock, uint64_t id, StreamRequest request,
                        int64_t heartbeat_interval_ms, size_t queue_capacity, Mutant mutant)
-    : Subscription(clock, id, heartbeat_interval_ms, queue_capacity), request_(std::move(request)), mutant_(mutant) {
+    : Subscription(clock, id, heartbeat_interval_ms, queue_capacity, mutant), request_(std::move(request)) {
   if (request_.views.empty()) request_.views.push_back(TaskView::kManager);
 }
 
 void TaskStream::send_preexisting(const std::vector<TaskPtr>& tasks) {
   TH_ASSERT(!snapshot_sent_, "the preexisting snapshot is sent once");
   snapshot_sent_ = true;
-  if (request_.exclude_preexisting_tasks) return;
+  if (request_.exclude_preexisting_tasks && mutant_ != Mutant::kExcludePreexistingIgnored) return;
+  if (mutant_ == Mutant::kLiveBeforePreexisting) {
+    // The bug: the snapshot is written when an asynchronous query returns, 1 ms after
+    // the stream began forwarding live events, so a live event in between overtakes it.
+    snapshot_timer_ = clock_.schedule_after(1, [this, tasks] {
+      snapshot_timer_.reset();
+      write_snapshot(tasks);
+    });
+    return;
+  }
+  write_snapshot(tasks);
+}
+
+void TaskStream::write_snapshot(const std::vector<TaskPtr>& tasks) {
   for (const TaskPtr& t : tasks) {
     const bool terminal = is_terminal(t->status.status) && mutant_ != Mutant::kTerminalPreexisting;
     if (terminal || !passes_filters(request_, *t, mutant_)) continue;
@@ -237,6 +263,8 @@ void TaskStream::send_task_event(EventType type, const TaskPtr& t) {
 void TaskStream::stop() {
   for (auto& [id, w] : windows_) clock_.cancel(w.timer);
   windows_.clear();
+  if (snapshot_timer_) clock_.cancel(*snapshot_timer_);
+  snapshot_timer_.reset();
   Subscription::stop();
 }
 

@@ -86,7 +86,8 @@ class Outbox {
 // is sent (lattice-tasks.md, "Decisions"): start + k * interval, never drifting.
 class Subscription {
  public:
-  Subscription(Clock& clock, uint64_t id, int64_t heartbeat_interval_ms, size_t queue_capacity);
+  Subscription(Clock& clock, uint64_t id, int64_t heartbeat_interval_ms, size_t queue_capacity,
+               Mutant mutant = Mutant::kNone);
   virtual ~Subscription();
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;
@@ -105,13 +106,16 @@ class Subscription {
  protected:
   bool emit(StreamMessage m);
   Clock& clock_;
+  Mutant mutant_;
 
  private:
   void schedule_heartbeat();
+  bool skips_heartbeat() const;
   uint64_t id_;
   int64_t heartbeat_interval_ms_;
   int64_t start_ms_ = 0;
   int64_t heartbeats_sent_ = 0;
+  std::optional<int64_t> last_event_ms_;  // the last message other than a heartbeat
   std::optional<TimerId> heartbeat_timer_;
   bool closed_ = false;
   std::shared_ptr<Outbox> outbox_;
@@ -163,13 +167,14 @@ class TaskStream final : public Subscription {
     TimerId timer = 0;
     TaskPtr pending;  // the latest coalesced update, sent when the window ends
   };
+  void write_snapshot(const std::vector<TaskPtr>& tasks);
   void send_task_event(EventType type, const TaskPtr& t);
   void open_window(const std::string& task_id);
   void on_window_end(const std::string& task_id);
 
   StreamRequest request_;
-  Mutant mutant_;
   bool snapshot_sent_ = false;
+  std::optional<TimerId> snapshot_timer_;  // only the live-before-preexisting mutant defers it
   std::map<std::string, Window> windows_;          // tasks inside a rate-limit window
   std::map<std::string, int64_t> last_version_;    // invariant: versions rise per task
 };

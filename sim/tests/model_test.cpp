@@ -269,3 +269,20 @@ TEST_CASE("bounds: the task store refuses beyond its maximum", "[model][bound]")
   REQUIRE_FALSE(res.ok());
   CHECK(res.error().kind == ErrorKind::kResourceExhausted);
 }
+
+// The name table is a fixed-size array: an enum value left out of it would silently
+// be named "none" and never run by taskconform mutants.
+TEST_CASE("mutants: every one has its own kebab-case name, and the name parses back", "[model][mutant]") {
+  std::set<std::string_view> names;
+  int expected = 1;  // the table lists the enum in order, none left out
+  for (Mutant m : all_mutants()) {
+    CHECK(static_cast<int>(m) == expected++);
+    const std::string_view name = to_name(m);
+    CHECK(m != Mutant::kNone);
+    CHECK(name != "none");
+    CHECK(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string_view::npos);
+    CHECK(names.insert(name).second);
+    CHECK(parse_mutant(name) == m);
+  }
+  CHECK(all_mutants().back() == Mutant::kDataSplitOverLinesWrongly);  // the last one: update when adding
+}
