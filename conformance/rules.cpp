@@ -219,6 +219,30 @@ struct Tally {
   }
 };
 
+// A stream's task events parsed once, by task id: the rules that look up each change's
+// events would otherwise parse every event once per change.
+struct TaskEvent {
+  int64_t t_ms;
+  std::string type;
+  TaskView task;
+};
+using EventsByTask = std::map<std::string, std::vector<TaskEvent>>;
+
+EventsByTask index_task_events(const StreamRecord& s) {
+  EventsByTask out;
+  for (const auto& e : s.events) {
+    if (!is_task_event(e)) continue;
+    if (auto task = event_task(e)) out[task->id].push_back({e.t_ms, event_type(e), *task});
+  }
+  return out;
+}
+
+const std::vector<TaskEvent>& events_of(const EventsByTask& index, const std::string& id) {
+  static const std::vector<TaskEvent> kNone;
+  auto it = index.find(id);
+  return it == index.end() ? kNone : it->second;
+}
+
 std::vector<const StreamRecord*> task_streams(const RunRecord& r) {
   std::vector<const StreamRecord*> out;
   for (const auto& s : r.streams) {
@@ -404,6 +428,7 @@ RuleResult trailing_latest(const RunRecord& r) {
   Tally t;
   const auto changes = known_changes(r);
   for (const auto* s : task_streams(r)) {
+    const EventsByTask index = index_task_events(*s);
     const int64_t limit = std::max<int64_t>(rate_limit(*s), 0);
     const int64_t until = s->watched_until_ms(r.end_ms);
     for (const auto& c : changes) {
@@ -415,11 +440,8 @@ RuleResult trailing_latest(const RunRecord& r) {
       }
       ++t.checked;
       bool seen = false;
-      for (const auto& e : s->events) {
-        auto task = is_task_event(e) ? event_task(e) : std::nullopt;
-        if (task && task->id == c.task.id && task->version >= c.task.version && e.t_ms <= c.t_ms + limit + r.tolerance_ms) {
-          seen = true;
-        }
+      for (const auto& e : events_of(index, c.task.id)) {
+        if (e.task.version >= c.task.version && e.t_ms <= c.t_ms + limit + r.tolerance_ms) seen = true;
       }
       if (!seen) {
         t.fail(s->name, c.t_ms,
@@ -437,6 +459,7 @@ RuleResult leading_edge(const RunRecord& r) {
   for (const auto* s : task_streams(r)) {
     const int64_t limit = rate_limit(*s);
     if (limit <= 0 || limit_too_fine(r, *s, limit, t)) continue;
+    const EventsByTask index = index_task_events(*s);
     for (const auto& c : changes) {
       const bool live = c.step != SIZE_MAX ? c.step > s->step : c.t_ms > s->opened_ms;
       const bool watched = s->watched(c.t_ms + r.tolerance_ms, c.step, r.end_ms);
@@ -444,22 +467,17 @@ RuleResult leading_edge(const RunRecord& r) {
       // Quiet before it: no UPDATE of an earlier version sent within one window. An
       // earlier version sent in the same millisecond opened the window too.
       bool quiet = true;
-      for (const auto& e : s->events) {
-        auto task = is_task_event(e) ? event_task(e) : std::nullopt;
-        if (task && task->id == c.task.id && task->version < c.task.version && event_type(e) == "EVENT_TYPE_UPDATE" &&
-            e.t_ms <= c.t_ms && e.t_ms > c.t_ms - limit - r.tolerance_ms) {
+      for (const auto& e : events_of(index, c.task.id)) {
+        if (e.task.version < c.task.version && e.type == "EVENT_TYPE_UPDATE" && e.t_ms <= c.t_ms &&
+            e.t_ms > c.t_ms - limit - r.tolerance_ms) {
           quiet = false;
         }
       }
       if (!quiet) continue;
       ++t.checked;
       bool on_time = false;
-      for (const auto& e : s->events) {
-        auto task = is_task_event(e) ? event_task(e) : std::nullopt;
-        if (task && task->id == c.task.id && task->version >= c.task.version && e.t_ms >= c.t_ms &&
-            e.t_ms <= c.t_ms + r.tolerance_ms) {
-          on_time = true;
-        }
+      for (const auto& e : events_of(index, c.task.id)) {
+        if (e.task.version >= c.task.version && e.t_ms >= c.t_ms && e.t_ms <= c.t_ms + r.tolerance_ms) on_time = true;
       }
       if (!on_time) t.fail(s->name, c.t_ms, "the leading UPDATE of " + c.task.id + " v" + std::to_string(c.task.version) + " was held back");
     }
@@ -471,6 +489,7 @@ RuleResult created_not_limited(const RunRecord& r) {
   Tally t;
   for (const auto* s : task_streams(r)) {
     if (rate_limit(*s) <= 0) continue;
+    const EventsByTask index = index_task_events(*s);
     for (const auto& q : r.requests) {
       if (!is_create(q) || q.status != 201 || q.step < s->step) continue;
       auto task = task_view(&q.response);
@@ -480,9 +499,8 @@ RuleResult created_not_limited(const RunRecord& r) {
       if (!task || !passes(s->request, *task->raw) || !s->watched(q.answered_ms, q.step, r.end_ms)) continue;
       ++t.checked;
       bool seen = false;
-      for (const auto& e : s->events) {
-        auto et = is_task_event(e) ? event_task(e) : std::nullopt;
-        if (et && et->id == task->id && event_type(e) == "EVENT_TYPE_CREATED" && e.t_ms <= q.answered_ms + r.tolerance_ms) seen = true;
+      for (const auto& e : events_of(index, task->id)) {
+        if (e.type == "EVENT_TYPE_CREATED" && e.t_ms <= q.answered_ms + r.tolerance_ms) seen = true;
       }
       if (!seen) t.fail(s->name, q.answered_ms, "the CREATED event of " + task->id + " was late or missing");
     }
@@ -551,6 +569,7 @@ RuleResult every_change_arrives(const RunRecord& r) {
   const auto changes = known_changes(r);
   for (const auto* s : task_streams(r)) {
     if (rate_limit(*s) > 0) continue;  // coalescing: STREAM-RL-002's business
+    const EventsByTask index = index_task_events(*s);
     std::set<std::pair<std::string, int64_t>> done;
     for (const auto& c : changes) {
       const bool live = c.step != SIZE_MAX ? c.step > s->step : c.t_ms > s->opened_ms;
@@ -561,9 +580,8 @@ RuleResult every_change_arrives(const RunRecord& r) {
       }
       ++t.checked;
       bool seen = false;
-      for (const auto& e : s->events) {
-        auto task = is_task_event(e) ? event_task(e) : std::nullopt;
-        if (task && task->id == c.task.id && task->version == c.task.version) seen = true;
+      for (const auto& e : events_of(index, c.task.id)) {
+        if (e.task.version == c.task.version) seen = true;
       }
       if (!seen) {
         t.fail(s->name, c.t_ms, c.task.id + " statusVersion " + std::to_string(c.task.version) + " (" + c.task.status +

@@ -1,7 +1,7 @@
 #include "fuzz/generator.h"
 
 #include <algorithm>
-#include <deque>
+#include <array>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -23,51 +23,52 @@ const std::vector<std::string> kTypes = {"type.googleapis.com/anduril.tasks.v2.I
                                          "type.googleapis.com/anduril.tasks.v2.VisualId",
                                          "type.googleapis.com/example.Survey"};
 const std::vector<std::string> kPrefixes = {"type.googleapis.com/anduril.tasks.v2.", "type.googleapis.com/example."};
+// The statuses an update may ask for; then the ones only the service sets.
 const std::vector<std::string> kStatuses = {
     "STATUS_CREATED", "STATUS_SCHEDULED_IN_MANAGER", "STATUS_SENT",          "STATUS_MACHINE_RECEIPT",
     "STATUS_ACK",     "STATUS_WILCO",                "STATUS_EXECUTING",     "STATUS_WAITING_FOR_UPDATE",
-    "STATUS_DONE_OK", "STATUS_DONE_NOT_OK",          "STATUS_REPLACED",      "STATUS_COMPLETE_REQUESTED"};
+    "STATUS_DONE_OK", "STATUS_DONE_NOT_OK",          "STATUS_REPLACED",      "STATUS_COMPLETE_REQUESTED",
+    "STATUS_CANCEL_REQUESTED"};
+constexpr int kAskable = 12;  // kStatuses[0, 12) may be asked for
+enum Status : uint8_t { kCreated = 0, kScheduled = 1, kSent = 2, kDoneOk = 8, kDoneNotOk = 9, kCancelRequested = 12 };
 
-bool terminal(const std::string& s) { return s == "STATUS_DONE_OK" || s == "STATUS_DONE_NOT_OK"; }
+bool terminal(int s) { return s == kDoneOk || s == kDoneNotOk; }
+std::string task_name(int n) { return n < 0 ? "fz-unknown" : "fz-" + std::to_string(n); }
 
 // What a client knows of one task it created.
 struct KnownTask {
   int64_t version = 1;
-  std::string status = "STATUS_CREATED";
-  std::string agent;       // a system assignee that gets execute requests
-  bool handed = false;     // given to an agent
+  uint8_t status = kCreated;
+  int8_t agent = -1;    // a system assignee that gets execute requests
+  bool handed = false;  // given to an agent
+  bool exists = false;  // a gap: its create was shrunk away
 };
 
-// The generator's state: what the clients did and can know, and the time.
+// The generator's state: what the clients did and can know, and the time. RapidCheck
+// copies it for every command it draws, so it is flat: tasks are numbered (fz-N).
 struct Model {
   int64_t t_ms = 0;
-  int next_task = 0;
   int next_stream = 0;
   int next_query = 0;
-  std::map<std::string, KnownTask> tasks;
-  std::vector<std::string> order;  // creation order
-  std::set<std::string> streams;   // open
-  std::vector<std::string> queries;
-  std::map<std::string, std::deque<std::string>> queued;   // agent -> tasks waiting for it
-  std::map<std::string, std::deque<int64_t>> held_until;   // agent -> held listens' ends
+  std::vector<KnownTask> tasks;  // by number (fz-N)
+  std::vector<int> streams;      // open
+  std::vector<int> queries;
+  std::array<std::vector<int>, 2> queued;          // per agent: tasks waiting for it
+  std::array<std::vector<int64_t>, 2> held_until;  // per agent: held listens' ends
 
+  bool has_task(int n) const { return n >= 0 && n < static_cast<int>(tasks.size()) && tasks[n].exists; }
+  bool has_stream(int n) const { return std::find(streams.begin(), streams.end(), n) != streams.end(); }
   void expire_listens() {
-    for (auto& [agent, ends] : held_until) {
-      while (!ends.empty() && ends.front() <= t_ms) ends.pop_front();
-    }
+    for (auto& ends : held_until) std::erase_if(ends, [&](int64_t end) { return end <= t_ms; });
   }
   // The notes' hand-over: a CREATED or SCHEDULED_IN_MANAGER task moves to SENT.
-  void hand_over(const std::string& id) {
-    KnownTask& k = tasks.at(id);
+  void hand_over(int n) {
+    KnownTask& k = tasks.at(n);
     k.handed = true;
-    if (k.status == "STATUS_CREATED" || k.status == "STATUS_SCHEDULED_IN_MANAGER") {
-      k.status = "STATUS_SENT";
+    if (k.status == kCreated || k.status == kScheduled) {
+      k.status = kSent;
       ++k.version;
     }
-  }
-  void drop_ended(const std::string& agent) {
-    auto& q = queued[agent];
-    while (!q.empty() && terminal(tasks.at(q.front()).status)) q.pop_front();
   }
 };
 
@@ -87,7 +88,9 @@ const T& pick(const std::vector<T>& v) {
   return v.at(*rc::gen::inRange<size_t>(0, v.size()));
 }
 
-std::string pick_task(const Model& m) { return pick(m.order); }
+int pick_task(const Model& m) {
+  return m.tasks.empty() ? -1 : *rc::gen::inRange<int>(0, static_cast<int>(m.tasks.size()));
+}
 
 struct Advance : Cmd {
   int64_t gap_ms = *rc::gen::weightedOneOf<int64_t>({{4, rc::gen::inRange<int64_t>(1, 300)},
@@ -102,40 +105,36 @@ struct Advance : Cmd {
 };
 
 struct Create : Cmd {
-  std::string id;
+  int n;
   json body;
-  std::string agent;
-  explicit Create(const Model& m) : id("fz-" + std::to_string(m.next_task)) {
-    body = {{"taskId", id}};
+  int8_t agent = -1;
+  explicit Create(const Model& m) : n(static_cast<int>(m.tasks.size())) {
+    body = {{"taskId", task_name(n)}};
     if (*rc::gen::inRange(0, 10) < 7) body["specification"] = {{"@type", pick(kTypes)}};
     if (*rc::gen::inRange(0, 10) < 4) {
-      const std::string who = pick(kAgents);
-      body["relations"]["assignee"] = {{"system", {{"entityId", who}}}};
+      const int8_t who = static_cast<int8_t>(*rc::gen::inRange(0, 2));
+      body["relations"]["assignee"] = {{"system", {{"entityId", kAgents[who]}}}};
       if (*rc::gen::inRange(0, 10) < 2) {
         body["isExecutedElsewhere"] = true;
       } else {
         agent = who;
       }
     }
-    if (!m.order.empty() && *rc::gen::inRange(0, 10) < 2) body["relations"]["parentTaskId"] = pick_task(m);
+    if (!m.tasks.empty() && *rc::gen::inRange(0, 10) < 2) body["relations"]["parentTaskId"] = task_name(pick_task(m));
   }
-  void checkPreconditions(const Model& m) const override {
-    RC_PRE(!m.tasks.count(id));
-    if (const auto p = body.find("relations"); p != body.end() && p->contains("parentTaskId")) {
-      RC_PRE(m.tasks.count((*p)["parentTaskId"].get<std::string>()) > 0);
-    }
-  }
+  void checkPreconditions(const Model& m) const override { RC_PRE(!m.has_task(n)); }
   void apply(Model& m) const override {
-    m.next_task = std::max(m.next_task, std::stoi(id.substr(3)) + 1);
-    m.tasks[id].agent = agent;
-    m.order.push_back(id);
-    if (agent.empty()) return;
+    if (n >= static_cast<int>(m.tasks.size())) m.tasks.resize(n + 1);
+    m.tasks[n] = KnownTask{};
+    m.tasks[n].exists = true;
+    m.tasks[n].agent = agent;
+    if (agent < 0) return;
     auto& held = m.held_until[agent];
     if (!held.empty()) {
-      held.pop_front();
-      m.hand_over(id);
+      held.erase(held.begin());
+      m.hand_over(n);
     } else {
-      m.queued[agent].push_back(id);
+      m.queued[agent].push_back(n);
     }
   }
   void run(const Model& m, Builder& b) const override {
@@ -145,89 +144,86 @@ struct Create : Cmd {
 };
 
 struct CreateDuplicate : Cmd {
-  std::string id;
-  explicit CreateDuplicate(const Model& m) : id(m.order.empty() ? "" : pick_task(m)) {}
-  void checkPreconditions(const Model& m) const override { RC_PRE(m.tasks.count(id) > 0); }
+  int n;
+  explicit CreateDuplicate(const Model& m) : n(pick_task(m)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(m.has_task(n)); }
   void run(const Model& m, Builder& b) const override {
-    b.add(m, {{"client", "op"}, {"do", "create_task"}, {"body", {{"taskId", id}}}});
+    b.add(m, {{"client", "op"}, {"do", "create_task"}, {"body", {{"taskId", task_name(n)}}}});
   }
-  void show(std::ostream& os) const override { os << "create again " << id; }
+  void show(std::ostream& os) const override { os << "create again " << task_name(n); }
 };
 
 enum class UpdateKind { kValid, kStale, kInvalid, kUnknownTask };
 
 struct UpdateStatus : Cmd {
-  std::string id;
+  int n;
   UpdateKind kind = *rc::gen::weightedOneOf<UpdateKind>({{14, rc::gen::just(UpdateKind::kValid)},
                                                          {3, rc::gen::just(UpdateKind::kStale)},
                                                          {2, rc::gen::just(UpdateKind::kInvalid)},
                                                          {1, rc::gen::just(UpdateKind::kUnknownTask)}});
-  std::string status = pick(kStatuses);
+  uint8_t status = static_cast<uint8_t>(*rc::gen::inRange(0, kAskable));
   int64_t stale_by = *rc::gen::inRange<int64_t>(1, 3);
-  explicit UpdateStatus(const Model& m) : id(m.order.empty() ? "" : pick_task(m)) {
-    if (kind == UpdateKind::kUnknownTask) id = "fz-unknown";
+  explicit UpdateStatus(const Model& m) : n(pick_task(m)) {
+    if (kind == UpdateKind::kUnknownTask) n = -1;
   }
-  void checkPreconditions(const Model& m) const override {
-    RC_PRE(kind == UpdateKind::kUnknownTask || m.tasks.count(id) > 0);
-  }
+  void checkPreconditions(const Model& m) const override { RC_PRE(kind == UpdateKind::kUnknownTask || m.has_task(n)); }
   void apply(Model& m) const override {
     if (kind != UpdateKind::kValid) return;
-    KnownTask& k = m.tasks.at(id);
+    KnownTask& k = m.tasks.at(n);
     if (terminal(k.status)) return;  // refused
     k.status = status;
     ++k.version;
   }
   void run(const Model& m, Builder& b) const override {
-    const int64_t known = kind == UpdateKind::kUnknownTask ? 1 : m.tasks.at(id).version;
+    const int64_t known = n < 0 ? 1 : m.tasks.at(n).version;
     json body = {{"statusVersion", kind == UpdateKind::kStale ? known - stale_by : known},
-                 {"newStatus", {{"status", kind == UpdateKind::kInvalid ? "STATUS_INVALID" : status}}}};
-    b.add(m, {{"client", "op"}, {"do", "update_status"}, {"task_id", id}, {"body", body}});
+                 {"newStatus", {{"status", kind == UpdateKind::kInvalid ? "STATUS_INVALID" : kStatuses[status]}}}};
+    b.add(m, {{"client", "op"}, {"do", "update_status"}, {"task_id", task_name(n)}, {"body", body}});
   }
-  void show(std::ostream& os) const override { os << "update " << id << " to " << status; }
+  void show(std::ostream& os) const override { os << "update " << task_name(n) << " to " << kStatuses[status]; }
 };
 
 struct Cancel : Cmd {
-  std::string id;
-  explicit Cancel(const Model& m) : id(m.order.empty() ? "" : pick_task(m)) {}
-  void checkPreconditions(const Model& m) const override { RC_PRE(m.tasks.count(id) > 0); }
+  int n;
+  explicit Cancel(const Model& m) : n(pick_task(m)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(m.has_task(n)); }
   void apply(Model& m) const override {
-    KnownTask& k = m.tasks.at(id);
-    if (terminal(k.status) || k.status == "STATUS_CANCEL_REQUESTED") return;
-    k.status = k.handed ? "STATUS_CANCEL_REQUESTED" : "STATUS_DONE_NOT_OK";
+    KnownTask& k = m.tasks.at(n);
+    if (terminal(k.status) || k.status == kCancelRequested) return;
+    k.status = k.handed ? kCancelRequested : kDoneNotOk;
     ++k.version;
   }
   void run(const Model& m, Builder& b) const override {
-    b.add(m, {{"client", "op"}, {"do", "cancel_task"}, {"task_id", id}});
+    b.add(m, {{"client", "op"}, {"do", "cancel_task"}, {"task_id", task_name(n)}});
   }
-  void show(std::ostream& os) const override { os << "cancel " << id; }
+  void show(std::ostream& os) const override { os << "cancel " << task_name(n); }
 };
 
 struct Get : Cmd {
-  std::string id;
+  int n;
   int who = *rc::gen::inRange(0, 12);  // now and then without a token, or a wrong one
-  explicit Get(const Model& m)
-      : id(m.order.empty() || *rc::gen::inRange(0, 5) == 0 ? "fz-unknown" : pick_task(m)) {}
-  void checkPreconditions(const Model& m) const override { RC_PRE(id == "fz-unknown" || m.tasks.count(id) > 0); }
+  explicit Get(const Model& m) : n(*rc::gen::inRange(0, 5) == 0 ? -1 : pick_task(m)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(n < 0 || m.has_task(n)); }
   void run(const Model& m, Builder& b) const override {
     const char* client = who == 0 ? "anonymous" : who == 1 ? "intruder" : "op";
-    b.add(m, {{"client", client}, {"do", "get_task"}, {"task_id", id}});
+    b.add(m, {{"client", client}, {"do", "get_task"}, {"task_id", task_name(n)}});
   }
-  void show(std::ostream& os) const override { os << "get " << id; }
+  void show(std::ostream& os) const override { os << "get " << task_name(n); }
 };
 
 json status_filter() {
   json statuses = json::array();
   const int n = *rc::gen::inRange(1, 4);
-  for (int i = 0; i < n; ++i) statuses.push_back(pick(kStatuses));
+  for (int i = 0; i < n; ++i) statuses.push_back(kStatuses[*rc::gen::inRange(0, kAskable)]);
   return {{"statuses", statuses},
           {"filterType", *rc::gen::element<std::string>("FILTER_TYPE_INCLUSIVE", "FILTER_TYPE_EXCLUSIVE")}};
 }
 
 struct Query : Cmd {
-  std::string id;
-  std::string continues;  // an earlier query whose next page this asks
+  int n;
+  int continues = -1;  // an earlier query whose next page this asks
   json body = json::object();
-  explicit Query(const Model& m) : id("q" + std::to_string(m.next_query)) {
+  explicit Query(const Model& m) : n(m.next_query) {
     if (!m.queries.empty() && *rc::gen::inRange(0, 2) == 0) {
       continues = pick(m.queries);
     } else if (*rc::gen::inRange(0, 3) == 0) {
@@ -235,18 +231,18 @@ struct Query : Cmd {
     }
   }
   void checkPreconditions(const Model& m) const override {
-    RC_PRE(continues.empty() || std::find(m.queries.begin(), m.queries.end(), continues) != m.queries.end());
+    RC_PRE(continues < 0 || std::find(m.queries.begin(), m.queries.end(), continues) != m.queries.end());
   }
   void apply(Model& m) const override {
-    m.next_query = std::max(m.next_query, std::stoi(id.substr(1)) + 1);
-    m.queries.push_back(id);
+    m.next_query = std::max(m.next_query, n + 1);
+    m.queries.push_back(n);
   }
   void run(const Model& m, Builder& b) const override {
-    json step = {{"id", id}, {"client", "op"}, {"do", "query_tasks"}, {"body", body}};
-    if (!continues.empty()) step["page_token_from"] = continues;
+    json step = {{"id", "q" + std::to_string(n)}, {"client", "op"}, {"do", "query_tasks"}, {"body", body}};
+    if (continues >= 0) step["page_token_from"] = "q" + std::to_string(continues);
     b.add(m, std::move(step));
   }
-  void show(std::ostream& os) const override { os << "query " << id << " " << continues << body.dump(); }
+  void show(std::ostream& os) const override { os << "query q" << n << " " << continues << body.dump(); }
 };
 
 // A stream request with random options, now and then an invalid one (`valid` false).
@@ -266,59 +262,58 @@ json stream_body(const Model& m, bool& valid) {
   if (t == 0) b["taskType"] = {{"taskTypeUrls", json::array({pick(kTypes)})}};
   if (t == 1) b["taskType"] = {{"taskTypePrefix", pick(kPrefixes)}};
   if (*rc::gen::inRange(0, 8) == 0) b["assignee"] = {{"system", {{"entityId", pick(kAgents)}}}};
-  if (!m.order.empty() && *rc::gen::inRange(0, 10) == 0) {
+  if (!m.tasks.empty() && *rc::gen::inRange(0, 10) == 0) {
     // Alone it selects children; with another filter it is refused (400).
     if (*rc::gen::inRange(0, 2) == 0) b = json::object();
     valid = valid && b.empty();
-    b["parentTaskId"] = pick_task(m);
+    b["parentTaskId"] = task_name(pick_task(m));
   }
   return b;
 }
 
 struct OpenStream : Cmd {
-  std::string name;
+  int n;
   bool valid = true;
   json body;
-  explicit OpenStream(const Model& m) : name("s" + std::to_string(m.next_stream)), body(stream_body(m, valid)) {}
-  void checkPreconditions(const Model& m) const override { RC_PRE(!m.streams.count(name)); }
+  explicit OpenStream(const Model& m) : n(m.next_stream), body(stream_body(m, valid)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(!m.has_stream(n)); }
   void apply(Model& m) const override {
-    m.next_stream = std::max(m.next_stream, std::stoi(name.substr(1)) + 1);
-    if (valid) m.streams.insert(name);  // a refused one cannot be closed
+    m.next_stream = std::max(m.next_stream, n + 1);
+    if (valid) m.streams.push_back(n);  // a refused one cannot be closed
   }
   void run(const Model& m, Builder& b) const override {
-    b.add(m, {{"client", "watch"}, {"do", "open_stream"}, {"stream", name}, {"body", body}});
+    b.add(m, {{"client", "watch"}, {"do", "open_stream"}, {"stream", "s" + std::to_string(n)}, {"body", body}});
   }
-  void show(std::ostream& os) const override { os << "open " << name << " " << body.dump(); }
+  void show(std::ostream& os) const override { os << "open s" << n << " " << body.dump(); }
 };
 
 struct CloseStream : Cmd {
-  std::string name;
-  explicit CloseStream(const Model& m)
-      : name(m.streams.empty() ? "" : pick(std::vector<std::string>(m.streams.begin(), m.streams.end()))) {}
-  void checkPreconditions(const Model& m) const override { RC_PRE(m.streams.count(name) > 0); }
-  void apply(Model& m) const override { m.streams.erase(name); }
+  int n;
+  explicit CloseStream(const Model& m) : n(m.streams.empty() ? -1 : pick(m.streams)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(m.has_stream(n)); }
+  void apply(Model& m) const override { std::erase(m.streams, n); }
   void run(const Model& m, Builder& b) const override {
-    b.add(m, {{"do", "close_stream"}, {"stream", name}});
+    b.add(m, {{"do", "close_stream"}, {"stream", "s" + std::to_string(n)}});
   }
-  void show(std::ostream& os) const override { os << "close " << name; }
+  void show(std::ostream& os) const override { os << "close s" << n; }
 };
 
 struct Listen : Cmd {
-  std::string agent = pick(kAgents);
+  int agent = *rc::gen::inRange(0, 2);
   void apply(Model& m) const override {
-    m.drop_ended(agent);
     auto& q = m.queued[agent];
+    std::erase_if(q, [&](int n) { return terminal(m.tasks.at(n).status); });  // withdrawn
     if (q.empty()) {
       m.held_until[agent].push_back(m.t_ms + kListenHoldMs);
       return;
     }
     m.hand_over(q.front());
-    q.pop_front();
+    q.erase(q.begin());
   }
   void run(const Model& m, Builder& b) const override {
-    b.add(m, {{"client", "agent"}, {"do", "agent_listen"}, {"body", {{"agentSelector", {{"entityIds", {agent}}}}}}});
+    b.add(m, {{"client", "agent"}, {"do", "agent_listen"}, {"body", {{"agentSelector", {{"entityIds", {kAgents[agent]}}}}}}});
   }
-  void show(std::ostream& os) const override { os << "listen " << agent; }
+  void show(std::ostream& os) const override { os << "listen " << kAgents[agent]; }
 };
 
 // Weights by repetition: updates and time gaps are the bulk of a real workload.
@@ -396,7 +391,7 @@ json generate_scenario(uint64_t seed, int max_steps) {
   const auto gen = rc::gen::exec([] { return *workload_gen(); });
   // Drawn long, then cut to max_steps steps (a prefix of a workload is a workload),
   // so benchmarks time workloads of the length they name.
-  const auto cmds = gen(rc::Random(seed), max_steps + max_steps / 2).value();
+  const auto cmds = gen(rc::Random(seed), 3 * max_steps).value();
   json doc = to_scenario(cmds, "FUZZ-" + std::to_string(seed));
   auto& steps = doc["steps"];
   if (steps.size() > static_cast<size_t>(max_steps)) {

@@ -1,7 +1,5 @@
 #include "fuzz/sim_judge.h"
 
-#include <sstream>
-
 #include "conformance/rules.h"
 #include "conformance/sim_record.h"
 #include "sim/trace.h"
@@ -11,13 +9,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::vector<json> parse_lines(const std::string& text) {
-  std::vector<json> lines;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) lines.push_back(json::parse(l));
-  return lines;
-}
-
 std::string describe(const conform::Rule& rule, const conform::Violation& v) {
   return rule.id + " (" + conform::to_name(rule.level) + ") " + v.where + " at " + std::to_string(v.t_ms) +
          " ms: " + v.message;
@@ -26,14 +17,13 @@ std::string describe(const conform::Rule& rule, const conform::Violation& v) {
 }  // namespace
 
 SimJudgement judge_in_simulator(const Scenario& sc, uint64_t seed, std::ostream* trace_out) {
-  std::ostringstream text;
+  std::vector<json> lines;
   SimJudgement j;
   {
-    TraceWriter trace(&text);
+    TraceWriter trace(trace_out, &lines);
     j.play = play_scenario(sc, seed, trace);
   }
-  if (trace_out) *trace_out << text.str();
-  const conform::RunRecord record = conform::record_from_trace(sc, parse_lines(text.str()));
+  const conform::RunRecord record = conform::record_from_trace(sc, lines);
   for (const conform::Rule& rule : conform::rule_catalog()) {
     const conform::RuleResult r = rule.check(record);
     if (r.outcome == conform::Outcome::kPass) ++j.rules_passed;

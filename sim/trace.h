@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -33,9 +34,15 @@ class Fnv1a64 {
 
 class TraceWriter {
  public:
-  explicit TraceWriter(std::ostream* out = nullptr) : out_(out) {}
+  // `keep`, when given, also receives every line as JSON (for judging a short run
+  // without parsing its text again); it grows with the run, so only for short runs.
+  explicit TraceWriter(std::ostream* out = nullptr, std::vector<nlohmann::json>* keep = nullptr)
+      : out_(out), keep_(keep) {}
   // nlohmann's object keeps keys sorted, so dump() is canonical.
-  void line(const nlohmann::json& j) { raw_line(j.dump()); }
+  void line(const nlohmann::json& j) {
+    raw_line(j.dump());
+    if (keep_) keep_->push_back(j);
+  }
   void raw_line(const std::string& s) {
     hash_.update(s.data(), s.size());
     hash_.update("\n", 1);
@@ -49,6 +56,7 @@ class TraceWriter {
 
  private:
   std::ostream* out_;
+  std::vector<nlohmann::json>* keep_;
   Fnv1a64 hash_;
   uint64_t lines_ = 0;
   uint64_t bytes_ = 0;
