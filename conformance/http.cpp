@@ -218,6 +218,12 @@ void StreamReader::run(Request r) {
       return true;
     }
     const int64_t at = clock_.now_us();
+    if (chunk_bytes_ + len <= kChunkBytesMax) {
+      chunks_.push_back({at, std::string(data, len)});
+      chunk_bytes_ += len;
+    } else {
+      chunks_truncated_ = true;
+    }
     const size_t before = parser_.events().size();
     parser_.feed(std::string_view(data, len));
     auto& evs = parser_.events();
@@ -319,6 +325,12 @@ uint64_t StreamReader::bytes() {
 std::vector<std::string> StreamReader::faults() {
   std::lock_guard<std::mutex> lock(mu_);
   return parser_.faults();
+}
+
+std::vector<Chunk> StreamReader::chunks(bool& truncated) {
+  std::lock_guard<std::mutex> lock(mu_);
+  truncated = chunks_truncated_;
+  return chunks_;
 }
 
 std::string StreamReader::error() {

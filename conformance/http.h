@@ -99,6 +99,12 @@ class AsyncExchange {
   std::thread thread_;
 };
 
+// A piece of a stream's body as it arrived: the cassettes keep chunk boundaries.
+struct Chunk {
+  int64_t at_us = 0;
+  std::string bytes;
+};
+
 struct ReceivedEvent {
   SseEvent event;
   int64_t at_us = 0;  // when the chunk that completed it arrived
@@ -131,6 +137,10 @@ class StreamReader {
   uint64_t bytes();
   std::vector<std::string> faults();
   std::string error();
+  // The body's chunks as they arrived (the first kChunkBytesMax bytes; `truncated`
+  // says when more came).
+  std::vector<Chunk> chunks(bool& truncated);
+  static constexpr size_t kChunkBytesMax = 16u << 20;
 
  private:
   void run(Request r);
@@ -144,6 +154,9 @@ class StreamReader {
   SseParser parser_;
   size_t taken_ = 0;
   std::vector<ReceivedEvent> events_;
+  std::vector<Chunk> chunks_;
+  size_t chunk_bytes_ = 0;
+  bool chunks_truncated_ = false;
   int status_ = 0;
   std::map<std::string, std::string> headers_;
   std::string error_body_;

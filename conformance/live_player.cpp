@@ -79,6 +79,7 @@ class LivePlayer {
     }
     for (auto& [name, s] : streams_) s.reader->close();
     for (auto& l : listens_) l.call->cancel();
+    out.wire = wire();
     cleanup();
     const std::string& tag = options_.isolation_tag;
     for (auto& [name, st] : streams_) {
@@ -216,6 +217,18 @@ class LivePlayer {
     } catch (const json::exception&) {
       throw PlayError{"GET /_harness/clock answered " + std::to_string(ex.status) + " with " + ex.body};
     }
+  }
+
+  json wire() {
+    json w = {{"baseMs", base_ms_}, {"streams", json::object()}};
+    for (auto& [name, st] : streams_) {
+      bool truncated = false;
+      json chunks = json::array();
+      for (const Chunk& c : st.reader->chunks(truncated)) chunks.push_back({{"tUs", c.at_us - t0_us_}, {"bytes", c.bytes}});
+      const StreamRecord& r = rec_.streams[st.record];
+      w["streams"][name] = {{"status", r.status}, {"contentType", r.content_type}, {"truncated", truncated}, {"chunks", chunks}};
+    }
+    return w;
   }
 
   // Moves the server's clock to the scenario time t_ms and waits for what fell due.

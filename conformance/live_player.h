@@ -30,6 +30,9 @@ struct ScenarioRun {
   // them (the isolation tag taken off): comparable with the simulator's prediction.
   std::map<std::string, ObservedStream> observed;
   std::vector<std::string> diagnostics;  // where the server departed from the model
+  // The streams' bodies as they arrived, chunk by chunk (for cassettes):
+  // {"baseMs", "streams": {name: {"status", "contentType", "truncated", "chunks": [{"tUs", "bytes"}]}}}
+  nlohmann::json wire;
 };
 
 struct PlayOptions {

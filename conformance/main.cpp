@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <optional>
 #include <random>
 #include <set>
@@ -27,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/isolate.h"
+#include "conformance/cassette.h"
 #include "conformance/live_player.h"
 #include "fuzz/generator.h"
 #include "conformance/rules.h"
@@ -50,13 +52,15 @@ constexpr const char* kUsage =
     "                  [--level must|should|may] [--strict] [--repeat N] [--shard I/N]\n"
     "                  [--baseline FILE] [--report-dir DIR] [--seed N] [--max-rps N]\n"
     "                  [--real-time] [--max-real-ms N] [--min-tolerance-ms N] [--mutant NAME]\n"
+    "                  [--record DIR]\n"
     "                  [--target URL (--token T | --token-file F)] [--header K:V] [--ca-cert PEM]\n"
     "      Plays the scenarios over HTTP, judges every rule over what was sent and seen,\n"
     "      and writes junit.xml, report.json and index.html to --report-dir\n"
     "      (default reports/out). Without --target each scenario runs against the\n"
     "      reference server started in-process, test clock on. The token (also from\n"
     "      TASKCONFORM_TOKEN) is never printed or written. --mutant switches on one\n"
-    "      deliberate bug in the embedded server (see taskconform mutants).\n"
+    "      deliberate bug in the embedded server (see taskconform mutants). --record\n"
+    "      writes a cassette per scenario to DIR, for 'tasksim replay'.\n"
     "  taskconform fuzz [--seed N] [--runs K] [--steps N] [--out FILE] [--no-shrink]\n"
     "                   [--mutant NAME | --target URL (--token T | --token-file F) ...]\n"
     "      Plays K generated workloads (RapidCheck, from the seed) against the target\n"
@@ -94,6 +98,7 @@ struct RunArgs {
   int64_t tolerance_ms = 0;  // calibrated at start for real-time play
   int64_t min_tolerance_ms = 25;
   th::Mutant mutant = th::Mutant::kNone;  // the embedded server's deliberate bug
+  std::string record_dir;  // --record: a cassette per scenario run
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -181,6 +186,8 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
       a.min_tolerance_ms = std::stoll(v);
     } else if (k == "--report-dir") {
       if (!value(a.report_dir) || a.report_dir.empty()) return usage_error("--report-dir takes a folder");
+    } else if (k == "--record") {
+      if (!value(a.record_dir) || a.record_dir.empty()) return usage_error("--record takes a folder");
     } else if (k == "--mutant") {
       if (!value(v) || !th::parse_mutant(v)) return usage_error("--mutant takes a name from taskconform mutants");
       a.mutant = *th::parse_mutant(v);
@@ -393,6 +400,34 @@ int64_t calibrate(const RunArgs& a) {
   return tol;
 }
 
+// --record: the run as a cassette, DIR/NAME.cassette.json (NAME-N with --repeat).
+bool write_cassette(const RunArgs& a, const nlohmann::json& scenario_doc, const std::string& name,
+                    const th::conform::ScenarioRun& run, std::string& err) {
+  std::error_code ec;
+  std::filesystem::create_directories(a.record_dir, ec);
+  th::conform::CassetteInfo info;
+  info.tool = std::string("taskconform ") + th::conform::kSuiteVersion;
+  info.target = a.target_url.empty() ? "embedded reference server" : a.target.url();
+  info.mutant = a.mutant == th::Mutant::kNone ? "" : std::string(th::to_name(a.mutant));
+  info.seed = a.seed;
+  info.secrets = {a.token};
+  const std::string path = (std::filesystem::path(a.record_dir) / (name + ".cassette.json")).string();
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << th::conform::make_cassette(scenario_doc, run, info).dump(1) << '\n';
+  if (!out.flush()) {
+    err = "cannot write the cassette " + path;
+    return false;
+  }
+  return true;
+}
+
+nlohmann::json scenario_doc(const th::Scenario& sc) {
+  std::ifstream in(sc.file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return nlohmann::json::parse(text.str(), nullptr, false);
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   RunArgs a;
   if (int status = parse_run(args, a); status >= 0) return status;
@@ -444,6 +479,11 @@ int cmd_run(const std::vector<std::string>& args) {
         th::TraceWriter trace;
         const th::PlayResult predicted = th::play_scenario(sc, 1, trace);
         r.diagnostics = th::conform::compare_with_model(predicted.streams, r.observed, r.record.virtual_time);
+      }
+      if (!a.record_dir.empty() && r.verdict != th::conform::Verdict::kSkip) {
+        std::string err;
+        const std::string name = a.repeat > 1 ? sc.name + "-" + std::to_string(rep + 1) : sc.name;
+        if (!write_cassette(a, scenario_doc(sc), name, r, err)) return usage_error(err);
       }
       std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
                   static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());

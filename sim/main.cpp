@@ -16,7 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include "conformance/cassette.h"
+#include "conformance/second_opinion.h"
+#include "conformance/suite.h"
 #include "fuzz/generator.h"
+#include "reports/report.h"
 #include "fuzz/sim_judge.h"
 #include "sim/clock.h"
 #include "sim/mutant.h"
@@ -46,6 +50,10 @@ constexpr const char* kUsage =
     "      shrunk and written to FILE (default fuzz-failure-SEED.json), which\n"
     "      'tasksim run FILE' reproduces. --hashes prints each case's trace hash;\n"
     "      --bench times K workloads of exactly N steps instead.\n"
+    "  tasksim replay CASSETTE... [--report-dir DIR] [--verify]\n"
+    "      Judges recorded live runs (taskconform run --record) again with every rule,\n"
+    "      offline, and shows where each recorded stream departed from the model.\n"
+    "      --verify: exit 0 only when every verdict is the one given when recorded.\n"
     "  tasksim serve --token T... | --tokens-file F  [--host H] [--port N]\n"
     "                [--clock system|virtual] [--sse-chunking normal|coalesce|split]\n"
     "                [--stale-status-version reject|ignore] [--max-body-bytes N]\n"
@@ -267,6 +275,112 @@ int cmd_fuzz(const std::vector<std::string>& args) {
   return 1;
 }
 
+// tasksim replay: a recorded live run judged again offline, and the model's view of
+// the same scenario beside it.
+struct ReplayArgs {
+  std::vector<std::string> files;
+  std::string report_dir;
+  bool verify = false;
+};
+
+int parse_replay(const std::vector<std::string>& args, ReplayArgs& r) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--report-dir") {
+      if (!option_value(args, i, r.report_dir) || r.report_dir.empty()) return usage_error("--report-dir takes a folder");
+    } else if (args[i] == "--verify") {
+      r.verify = true;
+    } else if (args[i].rfind("-", 0) == 0) {
+      return usage_error("unknown replay option " + args[i]);
+    } else {
+      r.files.push_back(args[i]);
+    }
+  }
+  if (r.files.empty()) return usage_error("replay needs at least one cassette");
+  return -1;
+}
+
+// Where the recorded server departed from the model, stream by stream, with the rule
+// violations seen on each stream.
+void print_departures(const th::conform::ScenarioRun& run) {
+  for (const auto& d : run.diagnostics) std::printf("    departs from the model: %s\n", d.c_str());
+  for (const auto& rule : th::conform::rule_catalog()) {
+    for (const auto& v : rule.check(run.record).violations) {
+      std::printf("    %s (%s) %s at %lld ms: %s\n", rule.id.c_str(), th::conform::to_name(rule.level), v.where.c_str(),
+                  static_cast<long long>(v.t_ms), v.message.c_str());
+    }
+  }
+}
+
+int cmd_replay(const std::vector<std::string>& args) {
+  ReplayArgs ra;
+  if (int status = parse_replay(args, ra); status >= 0) return status;
+  th::conform::SuiteResult suite;
+  suite.target = "recordings";
+  bool all_same = true;
+  for (const auto& file : ra.files) {
+    std::string err;
+    auto c = th::conform::read_cassette(file, err);
+    if (!c) {
+      std::fprintf(stderr, "tasksim: %s\n", err.c_str());
+      return 2;
+    }
+    th::Scenario sc;
+    try {
+      sc = th::parse_scenario(c->scenario.dump(), file + " $.scenario");
+    } catch (const th::ScenarioError& e) {
+      std::fprintf(stderr, "tasksim: %s\n", e.what());
+      return 2;
+    }
+    th::conform::ScenarioRun run;
+    run.record = c->record;
+    run.observed = c->observed;
+    run.failures = c->header.value("failures", std::vector<std::string>{});
+    const std::string recorded = c->header.value("recordedVerdict", "");
+    run.verdict = recorded == "FAIL" ? th::conform::Verdict::kFail : th::conform::Verdict::kPass;
+    th::TraceWriter trace;
+    const th::PlayResult predicted = th::play_scenario(sc, 1, trace);
+    run.diagnostics = th::conform::compare_with_model(predicted.streams, run.observed, run.record.virtual_time);
+    const auto outcomes = th::conform::rule_outcomes(run.record);
+    const auto wire = th::conform::check_wire(*c);
+    const bool same = outcomes == c->verdicts && wire.empty();
+    all_same = all_same && same;
+    int failed = 0;
+    for (const auto& [id, v] : outcomes) failed += v == "FAIL";
+    const std::string mutant = c->header.value("mutant", "");
+    std::printf("%s %-30s %d rules judged, %d failed; %s the recorded verdicts (%s%s, %s)\n", failed ? "FAIL" : "PASS",
+                sc.name.c_str(), static_cast<int>(outcomes.size()), failed, same ? "the same as" : "NOT the same as",
+                c->header.value("target", "").c_str(), mutant.empty() ? "" : (" with mutant " + mutant).c_str(),
+                c->header.value("tool", "").c_str());
+    for (const auto& w : wire) std::printf("    the bytes and the record disagree: %s\n", w.c_str());
+    for (const auto& [id, v] : outcomes) {
+      auto it = c->verdicts.find(id);
+      if (it == c->verdicts.end() || it->second != v) {
+        std::printf("    %s: %s now, %s when recorded\n", id.c_str(), v.c_str(), it == c->verdicts.end() ? "not judged" : it->second.c_str());
+      }
+    }
+    print_departures(run);
+    suite.virtual_time = suite.virtual_time && run.record.virtual_time;
+    suite.tolerance_ms = std::max(suite.tolerance_ms, run.record.tolerance_ms);
+    suite.scenarios.push_back({sc.name, file, sc.title, std::move(run)});
+  }
+  std::vector<const th::conform::Rule*> rules;
+  for (const auto& r : th::conform::rule_catalog()) rules.push_back(&r);
+  suite.rules = th::conform::judge(suite.scenarios, rules);
+  if (!ra.report_dir.empty()) {
+    th::reports::ReportOptions ro;
+    ro.dir = ra.report_dir;
+    ro.rerun_prefix = "tasksim replay";
+    std::string err;
+    if (!th::reports::write_reports(suite, ro, err)) {
+      std::fprintf(stderr, "tasksim: %s\n", err.c_str());
+      return 2;
+    }
+    std::printf("report: %s/index.html\n", ra.report_dir.c_str());
+  }
+  if (ra.verify) return all_same ? 0 : 1;
+  return th::conform::exit_status(suite, false);
+}
+
 long max_rss_kib() {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
@@ -474,6 +588,7 @@ int main(int argc, char** argv) {
   if (cmd == "run") return cmd_run(args);
   if (cmd == "bench") return cmd_bench(args);
   if (cmd == "fuzz") return cmd_fuzz(args);
+  if (cmd == "replay") return cmd_replay(args);
   if (cmd == "serve") return cmd_serve(args);
   return usage_error("unknown command \"" + cmd + "\"");
 }
