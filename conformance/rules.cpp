@@ -26,15 +26,19 @@ bool terminal(const std::string& status) { return status == "STATUS_DONE_OK" || 
 const json* at(const json& j, std::initializer_list<const char*> path) {
   const json* cur = &j;
   for (const char* k : path) {
-    if (!cur->is_object() || !cur->contains(k)) return nullptr;
-    cur = &(*cur)[k];
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(k);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
   }
   return cur;
 }
 
-std::string str_at(const json& j, std::initializer_list<const char*> path) {
+// A reference into the record (no copy: the rules call this in their inner loops).
+const std::string& str_at(const json& j, std::initializer_list<const char*> path) {
+  static const std::string kEmpty;
   const json* v = at(j, path);
-  return v && v->is_string() ? v->get<std::string>() : "";
+  return v && v->is_string() ? v->get_ref<const std::string&>() : kEmpty;
 }
 
 int64_t int_at(const json& j, std::initializer_list<const char*> path, int64_t fallback) {

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 #include "scenarios/format/expect.h"
 #include "scenarios/format/wire.h"
@@ -158,7 +159,7 @@ class Player {
     if ((st.stalled && !force) || st.gone) return;
     Outbox& box = *st.handle.outbox;
     while (auto m = box.pop()) {
-      const json data = json::parse(sse_data(*m));
+      const json& data = parse_once(sse_data(*m));
       trace_.line({{"kind", "sse"}, {"stream", st.name}, {"t_ms", rel_ms()}, {"data", data}});
       st.seen.messages.push_back(flatten_stream_data(data, rel_ms()));
     }
@@ -168,6 +169,18 @@ class Player {
       st.seen.end = json{{"t_ms", end_ms}, {"reason", box.end_reason()}};
       trace_.line({{"kind", "stream_end"}, {"stream", st.name}, {"t_ms", rel_ms()}, {"reason", box.end_reason()}});
     }
+  }
+
+  // The same event goes to many streams in one instant: its text is parsed once. The
+  // cache holds one millisecond's texts, so it stays small.
+  const json& parse_once(const std::string& text) {
+    if (parsed_at_ms_ != rel_ms() || parsed_.size() >= 4096) {
+      parsed_.clear();
+      parsed_at_ms_ = rel_ms();
+    }
+    auto it = parsed_.find(text);
+    if (it == parsed_.end()) it = parsed_.emplace(text, json::parse(text)).first;
+    return it->second;
   }
 
   void check_streams() {
@@ -185,6 +198,8 @@ class Player {
   std::map<std::string, std::unique_ptr<StreamState>> streams_;
   std::map<std::string, json> responses_by_id_;
   std::map<size_t, bool> answered_;
+  std::unordered_map<std::string, json> parsed_;
+  int64_t parsed_at_ms_ = -1;
   std::vector<std::string> failures_;
 };
 
