@@ -44,14 +44,14 @@ class Builder {
     rec_.end_ms = sc.end_ms;
   }
 
-  void line(const json& l) {
+  void line(json& l) {
     const std::string kind = l.value("kind", "");
     if (kind == "request") {
       request(l);
     } else if (kind == "response") {
       response(l);
     } else if (kind == "sse") {
-      if (StreamRecord* s = stream(l)) s->events.push_back({l.at("t_ms").get<int64_t>(), l.at("data"), true});
+      if (StreamRecord* s = stream(l)) s->events.push_back({l.at("t_ms").get<int64_t>(), std::move(l.at("data")), true});
     } else if (kind == "stream_closed") {
       if (StreamRecord* s = stream(l)) close(*s, l.at("t_ms").get<int64_t>());
     } else if (kind == "stream_end") {
@@ -144,10 +144,14 @@ class Builder {
 
 }  // namespace
 
-RunRecord record_from_trace(const Scenario& sc, const std::vector<json>& lines) {
+RunRecord record_from_trace(const Scenario& sc, std::vector<json>&& lines) {
   Builder b(sc);
-  for (const auto& l : lines) b.line(l);
+  for (auto& l : lines) b.line(l);
   return b.take();
+}
+
+RunRecord record_from_trace(const Scenario& sc, const std::vector<json>& lines) {
+  return record_from_trace(sc, std::vector<json>(lines));
 }
 
 }  // namespace th::conform

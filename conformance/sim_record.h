@@ -16,5 +16,7 @@ namespace th::conform {
 // `lines` are the trace's lines, parsed, in order. The record has no transport
 // (`transport` false): a simulation has no bytes or headers to judge.
 RunRecord record_from_trace(const Scenario& sc, const std::vector<nlohmann::json>& lines);
+// The same, taking the lines' contents instead of copying them.
+RunRecord record_from_trace(const Scenario& sc, std::vector<nlohmann::json>&& lines);
 
 }  // namespace th::conform

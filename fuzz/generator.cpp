@@ -389,10 +389,15 @@ std::string scenario_file_text(const json& scenario) {
 json generate_scenario(uint64_t seed, int max_steps) {
   // exec gives the generator the context its commands draw their fields in.
   const auto gen = rc::gen::exec([] { return *workload_gen(); });
-  // Drawn long, then cut to max_steps steps (a prefix of a workload is a workload),
-  // so benchmarks time workloads of the length they name.
-  const auto cmds = gen(rc::Random(seed), 3 * max_steps).value();
-  json doc = to_scenario(cmds, "FUZZ-" + std::to_string(seed));
+  // RapidCheck draws a sequence's length at random: draw long (again, from derived
+  // seeds, when too short), then cut to exactly max_steps steps (a prefix of a
+  // workload is a workload), so benchmarks time workloads of the length they name.
+  json doc;
+  for (uint64_t attempt = 0; attempt < 16; ++attempt) {
+    const auto cmds = gen(rc::Random(seed + attempt * 0x9E3779B97F4A7C15ULL), 3 * max_steps).value();
+    doc = to_scenario(cmds, "FUZZ-" + std::to_string(seed));
+    if (doc["steps"].size() >= static_cast<size_t>(max_steps)) break;
+  }
   auto& steps = doc["steps"];
   if (steps.size() > static_cast<size_t>(max_steps)) {
     steps.erase(steps.begin() + max_steps, steps.end());

@@ -21,9 +21,9 @@ SimJudgement judge_in_simulator(const Scenario& sc, uint64_t seed, std::ostream*
   SimJudgement j;
   {
     TraceWriter trace(trace_out, &lines);
-    j.play = play_scenario(sc, seed, trace);
+    j.play = play_scenario(sc, seed, trace, /*observe_all=*/false);
   }
-  const conform::RunRecord record = conform::record_from_trace(sc, lines);
+  const conform::RunRecord record = conform::record_from_trace(sc, std::move(lines));
   for (const conform::Rule& rule : conform::rule_catalog()) {
     const conform::RuleResult r = rule.check(record);
     if (r.outcome == conform::Outcome::kPass) ++j.rules_passed;

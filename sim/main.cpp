@@ -240,7 +240,7 @@ int fuzz_bench(const FuzzArgs& f) {
                 f.options.runs, f.options.max_steps, mean_steps, wall_s, static_cast<double>(generate_us) / 1e6, per_s,
                 failing);
   } else {
-    std::printf("fuzz bench: %d workloads of up to %d steps (mean %.1f) drawn, simulated and judged in %.3f s on one core "
+    std::printf("fuzz bench: %d workloads of %d steps (mean %.1f) drawn, simulated and judged in %.3f s on one core "
                 "(drawing %.3f s): %.1f seeds/s; %d failing\n",
                 f.options.runs, f.options.max_steps, mean_steps, wall_s, static_cast<double>(generate_us) / 1e6, per_s,
                 failing);

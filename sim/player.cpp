@@ -20,13 +20,15 @@ struct StreamState {
   StreamHandle handle;
   bool stalled = false;
   bool gone = false;  // closed by the client or ended by the server
+  bool observed = true;  // its messages go to `seen`
   ObservedStream seen;
 };
 
 class Player {
  public:
-  Player(const Scenario& sc, uint64_t seed, TraceWriter& trace)
+  Player(const Scenario& sc, uint64_t seed, TraceWriter& trace, bool observe_all)
       : sc_(sc),
+        observe_all_(observe_all),
         trace_(trace),
         clock_(sc.server.start_time_ms),
         rng_(seed),
@@ -128,6 +130,7 @@ class Player {
   void attach_stream(const Step& s, uint64_t id, const std::shared_ptr<Outbox>& box) {
     auto st = std::make_unique<StreamState>();
     st->name = s.stream;
+    st->observed = observe_all_ || sc_.expect_streams.count(s.stream) > 0;
     st->handle = StreamHandle{id, box};
     StreamState* raw = st.get();
     streams_.emplace(s.stream, std::move(st));
@@ -159,9 +162,10 @@ class Player {
     if ((st.stalled && !force) || st.gone) return;
     Outbox& box = *st.handle.outbox;
     while (auto m = box.pop()) {
-      const json& data = parse_once(sse_data(*m));
-      trace_.line({{"kind", "sse"}, {"stream", st.name}, {"t_ms", rel_ms()}, {"data", data}});
-      st.seen.messages.push_back(flatten_stream_data(data, rel_ms()));
+      const std::string text = sse_data(*m);  // canonical JSON: keys sorted, no spaces
+      const json& data = parse_once(text);
+      trace_.sse_line(st.name, rel_ms(), text, data);
+      if (st.observed) st.seen.messages.push_back(flatten_stream_data(data, rel_ms()));
     }
     if (box.ended()) {
       st.gone = true;
@@ -190,6 +194,7 @@ class Player {
   }
 
   const Scenario& sc_;
+  bool observe_all_;
   TraceWriter& trace_;
   VirtualClock clock_;
   Rng rng_;
@@ -205,8 +210,8 @@ class Player {
 
 }  // namespace
 
-PlayResult play_scenario(const Scenario& sc, uint64_t seed, TraceWriter& trace) {
-  Player p(sc, seed, trace);
+PlayResult play_scenario(const Scenario& sc, uint64_t seed, TraceWriter& trace, bool observe_all) {
+  Player p(sc, seed, trace, observe_all);
   return p.run(seed);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -39,9 +40,16 @@ class TraceWriter {
   explicit TraceWriter(std::ostream* out = nullptr, std::vector<nlohmann::json>* keep = nullptr)
       : out_(out), keep_(keep) {}
   // nlohmann's object keeps keys sorted, so dump() is canonical.
-  void line(const nlohmann::json& j) {
+  void line(nlohmann::json j) {
     raw_line(j.dump());
-    if (keep_) keep_->push_back(j);
+    if (keep_) keep_->push_back(std::move(j));
+  }
+  // An SSE line written from its data's canonical text: the bytes line() would write,
+  // without serializing the data again (the golden trace hashes pin the equality).
+  void sse_line(const std::string& stream, int64_t t_ms, const std::string& data_text, const nlohmann::json& data) {
+    raw_line("{\"data\":" + data_text + ",\"kind\":\"sse\",\"stream\":" + nlohmann::json(stream).dump() +
+             ",\"t_ms\":" + std::to_string(t_ms) + "}");
+    if (keep_) keep_->push_back({{"kind", "sse"}, {"stream", stream}, {"t_ms", t_ms}, {"data", data}});
   }
   void raw_line(const std::string& s) {
     hash_.update(s.data(), s.size());
