@@ -66,7 +66,8 @@ constexpr const char* kUsage =
     "      Plays K generated workloads (RapidCheck, from the seed) against the target\n"
     "      and judges every rule; the first failure is shrunk against the target and\n"
     "      written to FILE (default fuzz-failure-SEED.json). --mutant picks a broken\n"
-    "      embedded server. Exit 1 when a workload failed.\n"
+    "      embedded server; --record DIR also records the smallest failing workload\n"
+    "      as a cassette. Exit 1 when a workload failed.\n"
     "  taskconform list [--json]     the rule catalog\n"
     "  taskconform mutants [--json]  the suite against each deliberately broken server\n"
     "  taskconform --help\n"
@@ -620,6 +621,17 @@ int cmd_fuzz(const std::vector<std::string>& args) {
               r.passed + 1, static_cast<unsigned long long>(fo.seed), target.c_str(), r.scenario["steps"].size(), r.cases);
   for (const auto& f : r.failures) std::printf("    %s\n", f.c_str());
   std::printf("written: %s\nreproduce: %s %s\n", out_path.c_str(), rerun_prefix(a).c_str(), out_path.c_str());
+  if (!a.record_dir.empty()) {
+    // The smallest failing workload, played once more and recorded for tasksim replay.
+    const th::Scenario sc = th::parse_scenario(r.scenario.dump(), out_path);
+    const auto run = a.target_url.empty() ? run_embedded(sc, a) : run_target(sc, a, rng);
+    std::string err;
+    if (!write_cassette(a, r.scenario, sc.name, run, err)) return usage_error(err);
+    int failed = 0;
+    for (const auto& [id, v] : th::conform::rule_outcomes(run.record)) failed += v == "FAIL";
+    std::printf("recorded: %s/%s.cassette.json (played again: %d rules failed)\n", a.record_dir.c_str(), sc.name.c_str(),
+                failed);
+  }
   return 1;
 }
 

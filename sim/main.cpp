@@ -50,10 +50,12 @@ constexpr const char* kUsage =
     "      shrunk and written to FILE (default fuzz-failure-SEED.json), which\n"
     "      'tasksim run FILE' reproduces. --hashes prints each case's trace hash;\n"
     "      --bench times K workloads of exactly N steps instead.\n"
-    "  tasksim replay CASSETTE... [--report-dir DIR] [--verify]\n"
+    "  tasksim replay CASSETTE... [--report-dir DIR] [--verify] | CASSETTE --shrink [--out FILE]\n"
     "      Judges recorded live runs (taskconform run --record) again with every rule,\n"
     "      offline, and shows where each recorded stream departed from the model.\n"
     "      --verify: exit 0 only when every verdict is the one given when recorded.\n"
+    "      --shrink: the smallest step list whose recorded observations still fail a\n"
+    "      rule that failed, written as a scenario file (default NAME-shrunk.json).\n"
     "  tasksim serve --token T... | --tokens-file F  [--host H] [--port N]\n"
     "                [--clock system|virtual] [--sse-chunking normal|coalesce|split]\n"
     "                [--stale-status-version reject|ignore] [--max-body-bytes N]\n"
@@ -281,6 +283,8 @@ struct ReplayArgs {
   std::vector<std::string> files;
   std::string report_dir;
   bool verify = false;
+  bool shrink = false;
+  std::string out_path;
 };
 
 int parse_replay(const std::vector<std::string>& args, ReplayArgs& r) {
@@ -289,6 +293,10 @@ int parse_replay(const std::vector<std::string>& args, ReplayArgs& r) {
       if (!option_value(args, i, r.report_dir) || r.report_dir.empty()) return usage_error("--report-dir takes a folder");
     } else if (args[i] == "--verify") {
       r.verify = true;
+    } else if (args[i] == "--shrink") {
+      r.shrink = true;
+    } else if (args[i] == "--out") {
+      if (!option_value(args, i, r.out_path) || r.out_path.empty()) return usage_error("--out takes a path");
     } else if (args[i].rfind("-", 0) == 0) {
       return usage_error("unknown replay option " + args[i]);
     } else {
@@ -296,6 +304,7 @@ int parse_replay(const std::vector<std::string>& args, ReplayArgs& r) {
     }
   }
   if (r.files.empty()) return usage_error("replay needs at least one cassette");
+  if (r.shrink && r.files.size() != 1) return usage_error("--shrink takes one cassette");
   return -1;
 }
 
@@ -311,9 +320,183 @@ void print_departures(const th::conform::ScenarioRun& run) {
   }
 }
 
+// The task an event is about ("" for heartbeats and the like).
+std::string event_task_id(const nlohmann::json& data) {
+  if (!data.is_object()) return "";
+  for (const char* k : {"taskEvent", "executeRequest"}) {
+    if (data.contains(k) && data[k].is_object() && data[k].contains("task")) {
+      const auto& t = data[k]["task"];
+      if (t.is_object() && t.contains("version") && t["version"].is_object()) return t["version"].value("taskId", "");
+    }
+  }
+  if (data.contains("cancelRequest") && data["cancelRequest"].is_object()) return data["cancelRequest"].value("taskId", "");
+  return "";
+}
+
+// --shrink: the smallest step list whose recorded observations still fail a rule that
+// failed in the recording. Candidates keep the recording's requests and streams of
+// the steps they keep (a stream's close, stall and resume go with its open), and must
+// parse as a scenario; expectations are dropped, as they were written for every step.
+struct Shrinker {
+  const th::conform::Cassette& c;
+  std::string target_rule;
+  std::vector<size_t> stream_open;  // per step: the step that opened its stream (SIZE_MAX: none)
+
+  explicit Shrinker(const th::conform::Cassette& cassette) : c(cassette) {
+    const auto& steps = c.scenario.at("steps");
+    std::map<std::string, size_t> opened;
+    stream_open.assign(steps.size(), SIZE_MAX);
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const std::string action = steps[i].value("do", "");
+      const std::string stream = steps[i].value("stream", "");
+      if (stream.empty()) continue;
+      if (action.rfind("open_", 0) == 0) opened[stream] = i;
+      else if (opened.count(stream)) stream_open[i] = opened[stream];
+    }
+  }
+
+  std::vector<size_t> with_companions(const std::vector<size_t>& kept) const {
+    std::set<size_t> in(kept.begin(), kept.end());
+    std::vector<size_t> out;
+    for (size_t i = 0; i < stream_open.size(); ++i) {
+      if (in.count(i) || (stream_open[i] != SIZE_MAX && in.count(stream_open[i]))) out.push_back(i);
+    }
+    return out;
+  }
+
+  nlohmann::json scenario_of(const std::vector<size_t>& steps) const {
+    nlohmann::json doc = c.scenario;
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t i : steps) {
+      nlohmann::json st = c.scenario["steps"][i];
+      st.erase("expect");
+      list.push_back(std::move(st));
+    }
+    if (list.empty()) list.push_back({{"at_ms", 0}, {"do", "advance"}});
+    doc["steps"] = list;
+    doc.erase("expect_streams");
+    doc["rules"] = nlohmann::json::array({target_rule});
+    doc["name"] = c.scenario.value("name", "SCENARIO") + "-SHRUNK";
+    doc["description"] = "Shrunk by tasksim replay --shrink from a recording in which " + target_rule +
+                         " failed: the smallest step list whose recorded observations still fail it. Expectations dropped.";
+    return doc;
+  }
+
+  bool still_fails(const std::vector<size_t>& kept) const {
+    const auto steps = with_companions(kept);
+    try {
+      th::parse_scenario(scenario_of(steps).dump(), "<candidate>");
+    } catch (const th::ScenarioError&) {
+      return false;  // a step refers to one left out
+    }
+    const std::set<size_t> in(steps.begin(), steps.end());
+    // A step about a task must keep the step that created it (else it would be a 404).
+    std::map<std::string, size_t> created_by;
+    for (size_t i = 0; i < c.scenario["steps"].size(); ++i) {
+      const auto& st = c.scenario["steps"][i];
+      if (st.value("do", "") == "create_task" && st.contains("body") && st["body"].is_object()) {
+        created_by.emplace(st["body"].value("taskId", ""), i);
+      }
+    }
+    for (size_t i : steps) {
+      auto it = created_by.find(c.scenario["steps"][i].value("task_id", ""));
+      if (it != created_by.end() && !in.count(it->second)) return false;
+    }
+    // A task's status updates and cancels stay a prefix of the recorded ones, so each
+    // kept update still names the statusVersion the server had then.
+    std::map<std::string, bool> gap;  // task -> an earlier change of it was left out
+    for (size_t i = 0; i < c.scenario["steps"].size(); ++i) {
+      const auto& st = c.scenario["steps"][i];
+      const std::string action = st.value("do", "");
+      if (action != "update_status" && action != "cancel_task") continue;
+      const std::string task = st.value("task_id", "");
+      if (!in.count(i)) {
+        gap[task] = true;
+      } else if (gap[task]) {
+        return false;
+      }
+    }
+    th::conform::RunRecord r = c.record;
+    std::erase_if(r.requests, [&](const th::conform::RequestRecord& q) { return !in.count(q.step); });
+    std::erase_if(r.streams, [&](const th::conform::StreamRecord& s) { return !in.count(s.step); });
+    // Tasks whose create was left out never existed: their events go too.
+    std::set<std::string> tasks;
+    for (const auto& q : r.requests) {
+      if (q.action == "create_task" && q.body.is_object() && q.body.contains("taskId")) tasks.insert(q.body.value("taskId", ""));
+      if (q.action == "create_task" && q.response.is_object()) tasks.insert(q.response.value("version", nlohmann::json::object()).value("taskId", ""));
+    }
+    for (auto& st : r.streams) {
+      std::erase_if(st.events, [&](const th::conform::EventRecord& e) {
+        const std::string id = event_task_id(e.data);
+        return !id.empty() && !tasks.count(id);
+      });
+    }
+    for (const auto& rule : th::conform::rule_catalog()) {
+      if (rule.id == target_rule) return rule.check(r).outcome == th::conform::Outcome::kFail;
+    }
+    return false;
+  }
+
+  // Delta debugging: drop chunks of steps, halving the chunk when nothing drops.
+  std::vector<size_t> shrink() const {
+    std::vector<size_t> keep;
+    for (size_t i = 0; i < stream_open.size(); ++i) {
+      if (stream_open[i] == SIZE_MAX) keep.push_back(i);
+    }
+    for (size_t chunk = std::max<size_t>(keep.size() / 2, 1); chunk >= 1;) {
+      bool dropped = false;
+      for (size_t start = 0; start < keep.size();) {
+        std::vector<size_t> cand(keep.begin(), keep.begin() + static_cast<std::ptrdiff_t>(start));
+        cand.insert(cand.end(), keep.begin() + static_cast<std::ptrdiff_t>(std::min(start + chunk, keep.size())), keep.end());
+        if (still_fails(cand)) {
+          keep = std::move(cand);
+          dropped = true;
+        } else {
+          start += chunk;
+        }
+      }
+      if (!dropped) {
+        if (chunk == 1) break;
+        chunk /= 2;
+      }
+    }
+    return with_companions(keep);
+  }
+};
+
+int replay_shrink(const std::string& file, const std::string& out_path) {
+  std::string err;
+  auto c = th::conform::read_cassette(file, err);
+  if (!c) {
+    std::fprintf(stderr, "tasksim: %s\n", err.c_str());
+    return 2;
+  }
+  Shrinker s(*c);
+  for (const auto& [id, v] : th::conform::rule_outcomes(c->record)) {
+    if (v == "FAIL" && s.target_rule.empty()) s.target_rule = id;
+  }
+  if (s.target_rule.empty()) {
+    std::printf("tasksim: no rule failed in %s: nothing to shrink\n", file.c_str());
+    return 0;
+  }
+  const auto steps = s.shrink();
+  const std::string path = out_path.empty() ? c->scenario.value("name", "scenario") + "-shrunk.json" : out_path;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << th::fuzz::scenario_file_text(s.scenario_of(steps));
+  if (!out.flush()) {
+    std::fprintf(stderr, "tasksim: cannot write %s\n", path.c_str());
+    return 2;
+  }
+  std::printf("tasksim: %s failed in the recording; %zu of %zu steps still fail it: written to %s\n",
+              s.target_rule.c_str(), steps.size(), c->scenario["steps"].size(), path.c_str());
+  std::printf("play it against the server that was recorded: taskconform run %s --target URL --token-file F\n", path.c_str());
+  return 1;
+}
+
 int cmd_replay(const std::vector<std::string>& args) {
   ReplayArgs ra;
   if (int status = parse_replay(args, ra); status >= 0) return status;
+  if (ra.shrink) return replay_shrink(ra.files.front(), ra.out_path);
   th::conform::SuiteResult suite;
   suite.target = "recordings";
   bool all_same = true;

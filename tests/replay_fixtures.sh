@@ -39,5 +39,16 @@ if [ "$status" != 2 ] || ! grep -q 'format 2 is not the format this build reads'
   fail=1
 fi
 rm -f "$tmp" "$tmp.err"
+# --shrink: the late-heartbeat recording fails STREAM-HB-001 on its first stream alone,
+# so one step (that stream's open) is all that must stay; the result is a valid
+# scenario (the correct model passes it).
+shrunk=$(mktemp --suffix=.json)
+"$tasksim" replay "$fixtures/cassettes/heartbeats-late/STREAM-HB-002.cassette.json" --shrink --out "$shrunk" >/dev/null
+steps=$(grep -c '"at_ms"' "$shrunk")
+if [ "$steps" != 1 ] || ! "$tasksim" run "$shrunk" >/dev/null; then
+  echo "FAIL: --shrink wrote $steps steps, or a scenario the simulator cannot play: $(cat "$shrunk")" >&2
+  fail=1
+fi
+rm -f "$shrunk"
 [ "$fail" = 0 ] && echo "PASS: every cassette replays to its recorded verdicts"
 exit "$fail"
