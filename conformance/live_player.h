@@ -20,6 +20,14 @@ namespace th::conform {
 enum class Verdict { kPass, kFail, kInconclusive, kSkip, kError };
 const char* to_name(Verdict v);
 
+// One place a stream departed from the model (the second opinion): the stream, the
+// server's time of the first message that differs (or of the last one), what differs.
+struct Departure {
+  std::string stream;
+  int64_t t_ms = 0;
+  std::string text;
+};
+
 struct ScenarioRun {
   Verdict verdict = Verdict::kPass;
   std::vector<std::string> failures;  // FAIL: each expectation that did not hold
@@ -30,6 +38,7 @@ struct ScenarioRun {
   // them (the isolation tag taken off): comparable with the simulator's prediction.
   std::map<std::string, ObservedStream> observed;
   std::vector<std::string> diagnostics;  // where the server departed from the model
+  std::vector<Departure> departures;      // the same, placed on the streams' timelines
   // The streams' bodies as they arrived, chunk by chunk (for cassettes):
   // {"baseMs", "streams": {name: {"status", "contentType", "truncated", "chunks": [{"tUs", "bytes"}]}}}
   nlohmann::json wire;

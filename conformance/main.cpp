@@ -479,7 +479,8 @@ int cmd_run(const std::vector<std::string>& args) {
         // The second opinion: the model's prediction for the same scenario.
         th::TraceWriter trace;
         const th::PlayResult predicted = th::play_scenario(sc, 1, trace);
-        r.diagnostics = th::conform::compare_with_model(predicted.streams, r.observed, r.record.virtual_time);
+        r.departures = th::conform::departures_from_model(predicted.streams, r.observed, r.record.virtual_time);
+        for (const auto& d : r.departures) r.diagnostics.push_back(d.text);
       }
       if (!a.record_dir.empty() && r.verdict != th::conform::Verdict::kSkip) {
         std::string err;

@@ -6,12 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "conformance/live_player.h"
 #include "scenarios/format/expect.h"
 
 namespace th::conform {
 
 // Compares the task events, agent requests and frames of each stream, in order, by
 // kind, type, task and version; with exact times too when both ran in virtual time.
+std::vector<Departure> departures_from_model(const std::map<std::string, ObservedStream>& predicted,
+                                             const std::map<std::string, ObservedStream>& observed, bool compare_times);
+
+// The same, as one line each (the diagnostics the CLIs print).
 std::vector<std::string> compare_with_model(const std::map<std::string, ObservedStream>& predicted,
                                             const std::map<std::string, ObservedStream>& observed, bool compare_times);
 

@@ -191,7 +191,16 @@ std::string event_title(const conform::EventRecord& e) {
   return t;
 }
 
-std::string timeline(const conform::StreamRecord& st, const std::vector<conform::Violation>& violations, int64_t end_ms) {
+std::vector<conform::Departure> departures_of(const conform::ScenarioRun& run, const std::string& stream) {
+  std::vector<conform::Departure> out;
+  for (const auto& d : run.departures) {
+    if (d.stream == stream) out.push_back(d);
+  }
+  return out;
+}
+
+std::string timeline(const conform::StreamRecord& st, const std::vector<conform::Violation>& violations,
+                     const std::vector<conform::Departure>& departures, int64_t end_ms) {
   const int64_t limit = st.request.is_object() && st.request.contains("rateLimit") && st.request["rateLimit"].is_number_integer()
                             ? st.request["rateLimit"].get<int64_t>()
                             : 0;
@@ -232,6 +241,12 @@ std::string timeline(const conform::StreamRecord& st, const std::vector<conform:
     const int y = 12 + 3 * kRowH;
     svg << "<path class=\"violation\" d=\"M" << x << " " << y - 8 << " l7 14 l-14 0 z\" fill=\"#d62728\"><title>"
         << xml_escape("t=" + std::to_string(v.t_ms) + " " + v.message) << "</title></path>\n";
+  }
+  for (const auto& d : departures) {
+    const std::string x = x_of(d.t_ms, end_ms);
+    const int y = 12 + 3 * kRowH;
+    svg << "<path class=\"departure\" d=\"M" << x << " " << y - 7 << " l7 7 l-7 7 l-7 -7 z\" fill=\"#d98a1c\"><title>"
+        << xml_escape("t=" + std::to_string(d.t_ms) + " departs from the model: " + d.text) << "</title></path>\n";
   }
   svg << "<text x=\"" << kLabelW << "\" y=\"" << h - 4 << "\" class=\"axis\">0 ms</text><text x=\"" << kLabelW + kPlotW - 60
       << "\" y=\"" << h - 4 << "\" class=\"axis\">" << end_ms << " ms</text>\n</svg>\n";
@@ -285,7 +300,8 @@ std::string html_report(const SuiteResult& s, const ReportOptions& o) {
        "<span style=\"color:#8a8f98\">&#9679; preexisting</span><span style=\"color:#2e9e57\">&#9679; created</span>"
        "<span style=\"color:#2f6fd6\">&#9679; update</span><span style=\"color:#8b4fc7\">&#9679; agent request</span>"
        "<span style=\"color:#d98a1c\">&#9679; frame</span><span style=\"color:#2f6fd6\">&#9633; rate-limit window</span>"
-       "<span style=\"color:#d62728\">&#9650; violation</span></div>\n";
+       "<span style=\"color:#d62728\">&#9650; violation</span>"
+       "<span style=\"color:#d98a1c\">&#9670; departs from the model</span></div>\n";
   for (const auto& sc : s.scenarios) {
     const char* v = conform::to_name(sc.run.verdict);
     h << "<section class=\"scenario\" data-scenario=\"" << xml_escape(sc.name) << "\"><h3>" << xml_escape(sc.name)
@@ -308,7 +324,7 @@ std::string html_report(const SuiteResult& s, const ReportOptions& o) {
       }
       h << "<div class=\"stream\"><b>" << xml_escape(st.name) << "</b> <span class=\"meta\">" << xml_escape(st.kind)
         << " stream, request <code>" << xml_escape(st.request.dump()) << "</code></span></div>\n"
-        << timeline(st, marks, std::max<int64_t>(sc.run.record.end_ms, 1));
+        << timeline(st, marks, departures_of(sc.run, st.name), std::max<int64_t>(sc.run.record.end_ms, 1));
     }
     h << "</section>\n";
   }

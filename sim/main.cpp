@@ -3,6 +3,7 @@
 //   tasksim bench [--json] [--workload NAME] [--hours H] [--seed N]
 //   tasksim fuzz [--seed N] [--runs K] [--steps N] [--out FILE]   generated workloads
 // Exit status: 0 all passed, 1 an expectation failed, 2 bad usage or bad input.
+#include <fnmatch.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -50,7 +51,8 @@ constexpr const char* kUsage =
     "      shrunk and written to FILE (default fuzz-failure-SEED.json), which\n"
     "      'tasksim run FILE' reproduces. --hashes prints each case's trace hash;\n"
     "      --bench times K workloads of exactly N steps instead.\n"
-    "  tasksim replay CASSETTE... [--report-dir DIR] [--verify] | CASSETTE --shrink [--out FILE]\n"
+    "  tasksim replay CASSETTE... [--report-dir DIR] [--rules GLOB] [--verify]\n"
+    "  tasksim replay CASSETTE --shrink [--out FILE]\n"
     "      Judges recorded live runs (taskconform run --record) again with every rule,\n"
     "      offline, and shows where each recorded stream departed from the model.\n"
     "      --verify: exit 0 only when every verdict is the one given when recorded.\n"
@@ -285,7 +287,20 @@ struct ReplayArgs {
   bool verify = false;
   bool shrink = false;
   std::string out_path;
+  std::string rules_glob;  // --rules: only these rules (the reports' rerun commands use it)
 };
+
+bool rule_selected(const ReplayArgs& ra, const std::string& id) {
+  if (ra.rules_glob.empty()) return true;
+  size_t start = 0;
+  while (start <= ra.rules_glob.size()) {
+    size_t end = ra.rules_glob.find(',', start);
+    if (end == std::string::npos) end = ra.rules_glob.size();
+    if (fnmatch(ra.rules_glob.substr(start, end - start).c_str(), id.c_str(), 0) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
 
 int parse_replay(const std::vector<std::string>& args, ReplayArgs& r) {
   for (size_t i = 0; i < args.size(); ++i) {
@@ -293,6 +308,8 @@ int parse_replay(const std::vector<std::string>& args, ReplayArgs& r) {
       if (!option_value(args, i, r.report_dir) || r.report_dir.empty()) return usage_error("--report-dir takes a folder");
     } else if (args[i] == "--verify") {
       r.verify = true;
+    } else if (args[i] == "--rules") {
+      if (!option_value(args, i, r.rules_glob) || r.rules_glob.empty()) return usage_error("--rules takes a glob such as STREAM-RL-*");
     } else if (args[i] == "--shrink") {
       r.shrink = true;
     } else if (args[i] == "--out") {
@@ -310,9 +327,12 @@ int parse_replay(const std::vector<std::string>& args, ReplayArgs& r) {
 
 // Where the recorded server departed from the model, stream by stream, with the rule
 // violations seen on each stream.
-void print_departures(const th::conform::ScenarioRun& run) {
-  for (const auto& d : run.diagnostics) std::printf("    departs from the model: %s\n", d.c_str());
+void print_departures(const th::conform::ScenarioRun& run, const ReplayArgs& ra) {
+  for (const auto& d : run.departures) {
+    std::printf("    departs from the model at %lld ms: %s\n", static_cast<long long>(d.t_ms), d.text.c_str());
+  }
   for (const auto& rule : th::conform::rule_catalog()) {
+    if (!rule_selected(ra, rule.id)) continue;
     for (const auto& v : rule.check(run.record).violations) {
       std::printf("    %s (%s) %s at %lld ms: %s\n", rule.id.c_str(), th::conform::to_name(rule.level), v.where.c_str(),
                   static_cast<long long>(v.t_ms), v.message.c_str());
@@ -522,7 +542,8 @@ int cmd_replay(const std::vector<std::string>& args) {
     run.verdict = recorded == "FAIL" ? th::conform::Verdict::kFail : th::conform::Verdict::kPass;
     th::TraceWriter trace;
     const th::PlayResult predicted = th::play_scenario(sc, 1, trace);
-    run.diagnostics = th::conform::compare_with_model(predicted.streams, run.observed, run.record.virtual_time);
+    run.departures = th::conform::departures_from_model(predicted.streams, run.observed, run.record.virtual_time);
+    for (const auto& d : run.departures) run.diagnostics.push_back(d.text);
     const auto outcomes = th::conform::rule_outcomes(run.record);
     const auto wire = th::conform::check_wire(*c);
     const bool same = outcomes == c->verdicts && wire.empty();
@@ -541,13 +562,15 @@ int cmd_replay(const std::vector<std::string>& args) {
         std::printf("    %s: %s now, %s when recorded\n", id.c_str(), v.c_str(), it == c->verdicts.end() ? "not judged" : it->second.c_str());
       }
     }
-    print_departures(run);
+    print_departures(run, ra);
     suite.virtual_time = suite.virtual_time && run.record.virtual_time;
     suite.tolerance_ms = std::max(suite.tolerance_ms, run.record.tolerance_ms);
     suite.scenarios.push_back({sc.name, file, sc.title, std::move(run)});
   }
   std::vector<const th::conform::Rule*> rules;
-  for (const auto& r : th::conform::rule_catalog()) rules.push_back(&r);
+  for (const auto& r : th::conform::rule_catalog()) {
+    if (rule_selected(ra, r.id)) rules.push_back(&r);
+  }
   suite.rules = th::conform::judge(suite.scenarios, rules);
   if (!ra.report_dir.empty()) {
     th::reports::ReportOptions ro;

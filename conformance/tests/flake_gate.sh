@@ -47,6 +47,8 @@ for mode, n in (("vt", runs), ("rt", rt_runs)):
         for s in r["scenarios"]:
             if s["verdict"] in ("FAIL", "ERROR"):
                 scen_bad[s["name"]] = scen_bad.get(s["name"], 0) + 1
+                why = s.get("reason") or "; ".join(s.get("failures", []))[:300]
+                print(f"  {mode} run {os.path.basename(os.path.dirname(path))}: {s['name']} {s['verdict']}: {why}")
     label = "test clock" if mode == "vt" else "real time"
     print(f"flake gate, {label}: {read} of {n} full-suite runs with both cores loaded")
     for rid, c in sorted(rule_fail.items()):
