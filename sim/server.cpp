@@ -195,15 +195,25 @@ void ReferenceServer::handle(const void* request, void* response) {
 
 HttpResponse ReferenceServer::wait_for_listen(std::unique_lock<std::mutex>& lock, const HttpRequest& req) {
   auto answer = std::make_shared<std::optional<HttpResponse>>();
-  HttpResponse first = dialect_->handle(req, [this, answer](HttpResponse a) {
+  // Counted as held from the hold until the answer is given, not until this thread
+  // wakes to send it: the test clock reports the count, and a runner that saw an
+  // answered listen still counted would stop waiting for its answer.
+  auto counted = std::make_shared<bool>(false);
+  HttpResponse first = dialect_->handle(req, [this, answer, counted](HttpResponse a) {
     a.answered_at_ms = clock_->now_ms();  // under the lock, maybe inside a timer
     *answer = std::move(a);
+    if (*counted) --listens_held_;
+    *counted = false;
     listen_cv_.notify_all();
   });
   if (!first.listen_id) return first;
-  ++listens_held_;
+  if (!answer->has_value()) {
+    ++listens_held_;
+    *counted = true;
+  }
   listen_cv_.wait(lock, [&] { return answer->has_value() || stopping_; });
-  --listens_held_;
+  if (*counted) --listens_held_;
+  *counted = false;
   if (answer->has_value()) return **answer;
   service_->abandon_listen(*first.listen_id);
   return json_response(200, json::object());  // shutting down: nothing was handed over
