@@ -541,7 +541,7 @@ int cmd_run(const std::vector<std::string>& args) {
 std::vector<std::string> judge_live(const nlohmann::json& doc, const RunArgs& a, std::mt19937_64& rng, int& skipped) {
   th::Scenario sc;
   try {
-    sc = th::parse_scenario(doc.dump(), "<generated>");
+    sc = th::parse_scenario_json(doc, "<generated>");
   } catch (const th::ScenarioError& e) {
     return {std::string("the generator wrote an invalid scenario: ") + e.what()};
   }

@@ -386,18 +386,28 @@ std::string scenario_file_text(const json& scenario) {
   return out + "\n}\n";
 }
 
+// The steps a command adds (Advance adds none: it moves the clock).
+size_t steps_of(const rc::state::Commands<Cmd>& cmds) {
+  size_t n = 0;
+  for (const auto& c : cmds) n += dynamic_cast<const Advance*>(c.get()) == nullptr;
+  return n;
+}
+
 json generate_scenario(uint64_t seed, int max_steps) {
-  // exec gives the generator the context its commands draw their fields in.
-  const auto gen = rc::gen::exec([] { return *workload_gen(); });
-  // RapidCheck draws a sequence's length at random: draw long (again, from derived
-  // seeds, when too short), then cut to exactly max_steps steps (a prefix of a
-  // workload is a workload), so benchmarks time workloads of the length they name.
-  json doc;
-  for (uint64_t attempt = 0; attempt < 16; ++attempt) {
-    const auto cmds = gen(rc::Random(seed + attempt * 0x9E3779B97F4A7C15ULL), 3 * max_steps).value();
-    doc = to_scenario(cmds, "FUZZ-" + std::to_string(seed));
-    if (doc["steps"].size() >= static_cast<size_t>(max_steps)) break;
+  // RapidCheck draws a sequence's length at random; a workload of exactly max_steps
+  // steps is drawn in segments instead, each from the state the previous one left
+  // (so the whole stays one consistent workload), then cut to length.
+  rc::state::Commands<Cmd> cmds;
+  Model state;
+  for (uint64_t segment = 0; steps_of(cmds) < static_cast<size_t>(max_steps) && segment < 64; ++segment) {
+    const int want = max_steps - static_cast<int>(steps_of(cmds));
+    // exec gives the commands the context they draw their fields in.
+    const auto gen = rc::gen::exec([&state] { return *rc::state::gen::commands(state, command_gen); });
+    const auto more = gen(rc::Random(seed + segment * 0x9E3779B97F4A7C15ULL), 2 * want).value();
+    for (const auto& c : more) c->apply(state);
+    cmds.insert(cmds.end(), more.begin(), more.end());
   }
+  json doc = to_scenario(cmds, "FUZZ-" + std::to_string(seed));
   auto& steps = doc["steps"];
   if (steps.size() > static_cast<size_t>(max_steps)) {
     steps.erase(steps.begin() + max_steps, steps.end());

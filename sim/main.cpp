@@ -210,7 +210,7 @@ int parse_fuzz(const std::vector<std::string>& args, FuzzArgs& f) {
 std::vector<std::string> judge_generated(const nlohmann::json& doc, bool print_hash) {
   th::Scenario sc;
   try {
-    sc = th::parse_scenario(doc.dump(), "<generated>");
+    sc = th::parse_scenario_json(doc, "<generated>");
   } catch (const th::ScenarioError& e) {
     return {std::string("the generator wrote an invalid scenario: ") + e.what()};
   }
@@ -405,7 +405,7 @@ struct Shrinker {
   bool still_fails(const std::vector<size_t>& kept) const {
     const auto steps = with_companions(kept);
     try {
-      th::parse_scenario(scenario_of(steps).dump(), "<candidate>");
+      th::parse_scenario_json(scenario_of(steps), "<candidate>");
     } catch (const th::ScenarioError&) {
       return false;  // a step refers to one left out
     }

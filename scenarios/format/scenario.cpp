@@ -195,8 +195,17 @@ const std::vector<std::string>& pattern_keys() {
 }
 
 Scenario parse_scenario(const std::string& text, const std::string& file) {
+  json doc;
   try {
-    const json doc = parse_strict(text, "$");
+    doc = parse_strict(text, "$");
+  } catch (const JsonError& e) {
+    throw ScenarioError(file + ": " + e.what());
+  }
+  return parse_scenario_json(doc, file);
+}
+
+Scenario parse_scenario_json(const json& doc, const std::string& file) {
+  try {
     ObjectReader r(doc, "$");
     Scenario sc;
     sc.file = file;

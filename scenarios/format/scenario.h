@@ -90,6 +90,8 @@ struct Scenario {
 const std::vector<std::string>& pattern_keys();
 
 Scenario parse_scenario(const std::string& text, const std::string& file);
+// The same checks on a document already parsed (generated workloads are built as JSON).
+Scenario parse_scenario_json(const json& doc, const std::string& file);
 Scenario load_scenario(const std::string& file);
 
 }  // namespace th
