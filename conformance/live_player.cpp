@@ -38,18 +38,6 @@ struct LiveStream {
   size_t record = 0;  // index in RunRecord::streams
 };
 
-Auth auth_of(const Scenario& sc, const std::string& client) {
-  const ClientSpec& c = sc.clients.at(client);
-  if (c.token.empty()) return Auth::kNone;
-  return c.authorized ? Auth::kValid : Auth::kInvalid;
-}
-
-std::string stream_kind(const std::string& action) {
-  if (action == "open_agent_stream") return "agent";
-  if (action == "open_manual_control_stream") return "manual_control";
-  return "tasks";
-}
-
 struct PendingListen {
   const Step* step;
   std::unique_ptr<AsyncExchange> call;

@@ -19,4 +19,17 @@ bool StreamRecord::watched(int64_t t_ms, size_t by_step, int64_t run_end_ms) con
   return !cut_by_client || by_step < cut_step;
 }
 
+Auth auth_of(const Scenario& sc, const std::string& client) {
+  auto it = sc.clients.find(client);
+  if (it == sc.clients.end() || it->second.token.empty()) return Auth::kNone;
+  return it->second.authorized ? Auth::kValid : Auth::kInvalid;
+}
+
+std::string stream_kind(const std::string& action) {
+  if (action == "open_agent_stream") return "agent";
+  if (action == "open_manual_control_stream") return "manual_control";
+  if (action == "open_stream") return "tasks";
+  return "";
+}
+
 }  // namespace th::conform

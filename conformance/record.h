@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scenarios/format/scenario.h"
+
 namespace th::conform {
 
 using json = nlohmann::json;
@@ -78,5 +80,13 @@ struct RunRecord {
   std::vector<RequestRecord> requests;
   std::vector<StreamRecord> streams;
 };
+
+// The Authorization a scenario's client sends: none, a token the server was given, or
+// one it was not.
+Auth auth_of(const Scenario& sc, const std::string& client);
+
+// The kind of stream a step opens ("tasks", "agent", "manual_control"); "" when the
+// step opens none.
+std::string stream_kind(const std::string& action);
 
 }  // namespace th::conform

@@ -8,19 +8,6 @@ namespace {
 
 using json = nlohmann::json;
 
-Auth auth_of(const Scenario& sc, const std::string& client) {
-  auto it = sc.clients.find(client);
-  if (it == sc.clients.end() || it->second.token.empty()) return Auth::kNone;
-  return it->second.authorized ? Auth::kValid : Auth::kInvalid;
-}
-
-std::string stream_kind(const std::string& action) {
-  if (action == "open_agent_stream") return "agent";
-  if (action == "open_manual_control_stream") return "manual_control";
-  if (action == "open_stream") return "tasks";
-  return "";
-}
-
 // The body as a server would have parsed it: JSON when it is JSON, else the text.
 void set_body(RequestRecord& q, const json& line) {
   if (line.contains("body")) {
@@ -148,10 +135,6 @@ RunRecord record_from_trace(const Scenario& sc, std::vector<json>&& lines) {
   Builder b(sc);
   for (auto& l : lines) b.line(l);
   return b.take();
-}
-
-RunRecord record_from_trace(const Scenario& sc, const std::vector<json>& lines) {
-  return record_from_trace(sc, std::vector<json>(lines));
 }
 
 }  // namespace th::conform

@@ -13,10 +13,8 @@
 
 namespace th::conform {
 
-// `lines` are the trace's lines, parsed, in order. The record has no transport
-// (`transport` false): a simulation has no bytes or headers to judge.
-RunRecord record_from_trace(const Scenario& sc, const std::vector<nlohmann::json>& lines);
-// The same, taking the lines' contents instead of copying them.
+// `lines` are the trace's lines, parsed, in order (their contents are taken). The
+// record has no transport (`transport` false): a simulation has no bytes or headers.
 RunRecord record_from_trace(const Scenario& sc, std::vector<nlohmann::json>&& lines);
 
 }  // namespace th::conform
