@@ -174,15 +174,16 @@ RunRecord run_record_from_json(const json& j) {
   return r;
 }
 
-std::map<std::string, std::string> rule_outcomes(const RunRecord& r) {
+std::map<std::string, std::string> rule_outcomes(const std::vector<JudgedRule>& judged) {
   std::map<std::string, std::string> out;
-  for (const Rule& rule : rule_catalog()) {
-    const RuleResult res = rule.check(r);
+  for (const auto& [rule, res] : judged) {
     if (res.outcome == Outcome::kNotApplicable) continue;
-    out[rule.id] = res.outcome == Outcome::kPass ? "PASS" : res.outcome == Outcome::kFail ? "FAIL" : "INCONCLUSIVE";
+    out[rule->id] = res.outcome == Outcome::kPass ? "PASS" : res.outcome == Outcome::kFail ? "FAIL" : "INCONCLUSIVE";
   }
   return out;
 }
+
+std::map<std::string, std::string> rule_outcomes(const RunRecord& r) { return rule_outcomes(judge_record(r)); }
 
 json make_cassette(const json& scenario, const ScenarioRun& run, const CassetteInfo& info) {
   json streams = json::object();

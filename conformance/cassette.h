@@ -45,6 +45,7 @@ RunRecord run_record_from_json(const nlohmann::json& j);  // throws nlohmann::js
 // Each applicable rule's outcome over one record: what a cassette keeps and replay
 // compares.
 std::map<std::string, std::string> rule_outcomes(const RunRecord& r);
+std::map<std::string, std::string> rule_outcomes(const std::vector<JudgedRule>& judged);
 
 nlohmann::json make_cassette(const nlohmann::json& scenario, const ScenarioRun& run, const CassetteInfo& info);
 

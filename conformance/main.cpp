@@ -553,10 +553,7 @@ std::vector<std::string> judge_live(const nlohmann::json& doc, const RunArgs& a,
   }
   std::vector<std::string> failures;
   for (const auto* rule : select_rules(a)) {
-    for (const auto& v : rule->check(r.record).violations) {
-      failures.push_back(rule->id + " (" + th::conform::to_name(rule->level) + ") " + v.where + " at " +
-                         std::to_string(v.t_ms) + " ms: " + v.message);
-    }
+    for (const auto& v : rule->check(r.record).violations) failures.push_back(th::conform::describe(*rule, v));
   }
   return failures;
 }

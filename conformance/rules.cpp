@@ -1113,4 +1113,14 @@ const std::vector<Rule>& rule_catalog() {
   return kRules;
 }
 
+std::vector<JudgedRule> judge_record(const RunRecord& r) {
+  std::vector<JudgedRule> out;
+  for (const Rule& rule : rule_catalog()) out.push_back({&rule, rule.check(r)});
+  return out;
+}
+
+std::string describe(const Rule& rule, const Violation& v) {
+  return rule.id + " (" + to_name(rule.level) + ") " + v.where + " at " + std::to_string(v.t_ms) + " ms: " + v.message;
+}
+
 }  // namespace th::conform

@@ -41,4 +41,14 @@ struct Rule {
 
 const std::vector<Rule>& rule_catalog();
 
+// Every rule of the catalog over one record, in catalog order.
+struct JudgedRule {
+  const Rule* rule;
+  RuleResult result;
+};
+std::vector<JudgedRule> judge_record(const RunRecord& r);
+
+// One violation as one line: "RULE-ID (LEVEL) where at T ms: message".
+std::string describe(const Rule& rule, const Violation& v);
+
 }  // namespace th::conform

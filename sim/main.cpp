@@ -327,16 +327,14 @@ int parse_replay(const std::vector<std::string>& args, ReplayArgs& r) {
 
 // Where the recorded server departed from the model, stream by stream, with the rule
 // violations seen on each stream.
-void print_departures(const th::conform::ScenarioRun& run, const ReplayArgs& ra) {
+void print_departures(const th::conform::ScenarioRun& run, const std::vector<th::conform::JudgedRule>& judged,
+                      const ReplayArgs& ra) {
   for (const auto& d : run.departures) {
     std::printf("    departs from the model at %lld ms: %s\n", static_cast<long long>(d.t_ms), d.text.c_str());
   }
-  for (const auto& rule : th::conform::rule_catalog()) {
-    if (!rule_selected(ra, rule.id)) continue;
-    for (const auto& v : rule.check(run.record).violations) {
-      std::printf("    %s (%s) %s at %lld ms: %s\n", rule.id.c_str(), th::conform::to_name(rule.level), v.where.c_str(),
-                  static_cast<long long>(v.t_ms), v.message.c_str());
-    }
+  for (const auto& [rule, result] : judged) {
+    if (!rule_selected(ra, rule->id)) continue;
+    for (const auto& v : result.violations) std::printf("    %s\n", th::conform::describe(*rule, v).c_str());
   }
 }
 
@@ -544,7 +542,8 @@ int cmd_replay(const std::vector<std::string>& args) {
     const th::PlayResult predicted = th::play_scenario(sc, 1, trace);
     run.departures = th::conform::departures_from_model(predicted.streams, run.observed, run.record.virtual_time);
     for (const auto& d : run.departures) run.diagnostics.push_back(d.text);
-    const auto outcomes = th::conform::rule_outcomes(run.record);
+    const auto judged = th::conform::judge_record(run.record);  // once: verdicts and lines come from it
+    const auto outcomes = th::conform::rule_outcomes(judged);
     const auto wire = th::conform::check_wire(*c);
     const bool same = outcomes == c->verdicts && wire.empty();
     all_same = all_same && same;
@@ -562,7 +561,7 @@ int cmd_replay(const std::vector<std::string>& args) {
         std::printf("    %s: %s now, %s when recorded\n", id.c_str(), v.c_str(), it == c->verdicts.end() ? "not judged" : it->second.c_str());
       }
     }
-    print_departures(run, ra);
+    print_departures(run, judged, ra);
     suite.virtual_time = suite.virtual_time && run.record.virtual_time;
     suite.tolerance_ms = std::max(suite.tolerance_ms, run.record.tolerance_ms);
     suite.scenarios.push_back({sc.name, file, sc.title, std::move(run)});
