@@ -358,18 +358,38 @@ std::string event_task_id(const nlohmann::json& data) {
 struct Shrinker {
   const th::conform::Cassette& c;
   std::string target_rule;
-  std::vector<size_t> stream_open;  // per step: the step that opened its stream (SIZE_MAX: none)
+  const th::conform::Rule* target = nullptr;
+  // Per step (SIZE_MAX: none): the step that opened its stream, the step that created
+  // its task, and the task's previous status update or cancel.
+  std::vector<size_t> stream_open, creator, prior_change;
 
   explicit Shrinker(const th::conform::Cassette& cassette) : c(cassette) {
     const auto& steps = c.scenario.at("steps");
-    std::map<std::string, size_t> opened;
+    std::map<std::string, size_t> opened, created, changed;
     stream_open.assign(steps.size(), SIZE_MAX);
+    creator.assign(steps.size(), SIZE_MAX);
+    prior_change.assign(steps.size(), SIZE_MAX);
     for (size_t i = 0; i < steps.size(); ++i) {
       const std::string action = steps[i].value("do", "");
       const std::string stream = steps[i].value("stream", "");
-      if (stream.empty()) continue;
-      if (action.rfind("open_", 0) == 0) opened[stream] = i;
-      else if (opened.count(stream)) stream_open[i] = opened[stream];
+      const std::string task = steps[i].value("task_id", "");
+      if (!stream.empty() && action.rfind("open_", 0) == 0) opened[stream] = i;
+      else if (!stream.empty() && opened.count(stream)) stream_open[i] = opened[stream];
+      if (action == "create_task" && steps[i].contains("body") && steps[i]["body"].is_object()) {
+        created.emplace(steps[i]["body"].value("taskId", ""), i);
+      }
+      if (created.count(task)) creator[i] = created[task];
+      if (action == "update_status" || action == "cancel_task") {
+        if (changed.count(task)) prior_change[i] = changed[task];
+        changed[task] = i;
+      }
+    }
+  }
+
+  void aim_at(const std::string& rule_id) {
+    target_rule = rule_id;
+    for (const auto& rule : th::conform::rule_catalog()) {
+      if (rule.id == rule_id) target = &rule;
     }
   }
 
@@ -400,40 +420,19 @@ struct Shrinker {
     return doc;
   }
 
-  bool still_fails(const std::vector<size_t>& kept) const {
-    const auto steps = with_companions(kept);
-    try {
-      th::parse_scenario_json(scenario_of(steps), "<candidate>");
-    } catch (const th::ScenarioError&) {
-      return false;  // a step refers to one left out
+  // A step about a task keeps the step that created it (else it would be a 404), and
+  // a task's status updates and cancels stay a prefix of the recorded ones, so each
+  // kept update still names the statusVersion the server had then.
+  bool consistent(const std::set<size_t>& in) const {
+    for (size_t i : in) {
+      if (creator[i] != SIZE_MAX && !in.count(creator[i])) return false;
+      if (prior_change[i] != SIZE_MAX && !in.count(prior_change[i])) return false;
     }
-    const std::set<size_t> in(steps.begin(), steps.end());
-    // A step about a task must keep the step that created it (else it would be a 404).
-    std::map<std::string, size_t> created_by;
-    for (size_t i = 0; i < c.scenario["steps"].size(); ++i) {
-      const auto& st = c.scenario["steps"][i];
-      if (st.value("do", "") == "create_task" && st.contains("body") && st["body"].is_object()) {
-        created_by.emplace(st["body"].value("taskId", ""), i);
-      }
-    }
-    for (size_t i : steps) {
-      auto it = created_by.find(c.scenario["steps"][i].value("task_id", ""));
-      if (it != created_by.end() && !in.count(it->second)) return false;
-    }
-    // A task's status updates and cancels stay a prefix of the recorded ones, so each
-    // kept update still names the statusVersion the server had then.
-    std::map<std::string, bool> gap;  // task -> an earlier change of it was left out
-    for (size_t i = 0; i < c.scenario["steps"].size(); ++i) {
-      const auto& st = c.scenario["steps"][i];
-      const std::string action = st.value("do", "");
-      if (action != "update_status" && action != "cancel_task") continue;
-      const std::string task = st.value("task_id", "");
-      if (!in.count(i)) {
-        gap[task] = true;
-      } else if (gap[task]) {
-        return false;
-      }
-    }
+    return true;
+  }
+
+  // The recording as if only these steps had been played.
+  th::conform::RunRecord restricted(const std::set<size_t>& in) const {
     th::conform::RunRecord r = c.record;
     std::erase_if(r.requests, [&](const th::conform::RequestRecord& q) { return !in.count(q.step); });
     std::erase_if(r.streams, [&](const th::conform::StreamRecord& s) { return !in.count(s.step); });
@@ -449,10 +448,19 @@ struct Shrinker {
         return !id.empty() && !tasks.count(id);
       });
     }
-    for (const auto& rule : th::conform::rule_catalog()) {
-      if (rule.id == target_rule) return rule.check(r).outcome == th::conform::Outcome::kFail;
+    return r;
+  }
+
+  bool still_fails(const std::vector<size_t>& kept) const {
+    const auto steps = with_companions(kept);
+    const std::set<size_t> in(steps.begin(), steps.end());
+    if (!target || !consistent(in)) return false;
+    try {
+      th::parse_scenario_json(scenario_of(steps), "<candidate>");
+    } catch (const th::ScenarioError&) {
+      return false;  // a step refers to one left out
     }
-    return false;
+    return target->check(restricted(in)).outcome == th::conform::Outcome::kFail;
   }
 
   // Delta debugging: drop chunks of steps, halving the chunk when nothing drops.
@@ -491,7 +499,7 @@ int replay_shrink(const std::string& file, const std::string& out_path) {
   }
   Shrinker s(*c);
   for (const auto& [id, v] : th::conform::rule_outcomes(c->record)) {
-    if (v == "FAIL" && s.target_rule.empty()) s.target_rule = id;
+    if (v == "FAIL" && s.target_rule.empty()) s.aim_at(id);
   }
   if (s.target_rule.empty()) {
     std::printf("tasksim: no rule failed in %s: nothing to shrink\n", file.c_str());
