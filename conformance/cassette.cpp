@@ -206,6 +206,7 @@ json make_cassette(const json& scenario, const ScenarioRun& run, const CassetteI
               {"recordedVerdict", to_name(run.verdict)},
               {"reason", run.reason},
               {"failures", run.failures},
+              {"findings", findings_json(run.findings)},
               {"virtualTime", run.record.virtual_time},
               {"calibration", {{"toleranceMs", run.record.tolerance_ms}}}}},
             {"scenario", scenario},
@@ -215,6 +216,24 @@ json make_cassette(const json& scenario, const ScenarioRun& run, const CassetteI
             {"verdicts", verdicts}};
   redact(c, info.secrets);
   return c;
+}
+
+json findings_json(const std::vector<ExpectFailure>& findings) {
+  json out = json::array();
+  for (const auto& f : findings) out.push_back({{"level", to_name(f.level)}, {"basis", f.basis}, {"text", f.text}});
+  return out;
+}
+
+std::vector<ExpectFailure> findings_from_json(const json& j) {
+  std::vector<ExpectFailure> out;
+  if (!j.is_array()) return out;
+  for (const auto& f : j) {
+    if (!f.is_object()) continue;
+    const std::string level = f.value("level", "");
+    const ExpectLevel l = level == "SHOULD" ? ExpectLevel::kShould : level == "MAY" ? ExpectLevel::kMay : ExpectLevel::kMust;
+    out.push_back({f.value("text", ""), l, f.value("basis", "")});
+  }
+  return out;
 }
 
 std::optional<Cassette> read_cassette(const std::string& path, std::string& error) {

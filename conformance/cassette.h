@@ -47,6 +47,10 @@ RunRecord run_record_from_json(const nlohmann::json& j);  // throws nlohmann::js
 std::map<std::string, std::string> rule_outcomes(const RunRecord& r);
 std::map<std::string, std::string> rule_outcomes(const std::vector<JudgedRule>& judged);
 
+// The scenario's findings below MUST, as a cassette keeps them, and back.
+nlohmann::json findings_json(const std::vector<ExpectFailure>& findings);
+std::vector<ExpectFailure> findings_from_json(const nlohmann::json& j);
+
 nlohmann::json make_cassette(const nlohmann::json& scenario, const ScenarioRun& run, const CassetteInfo& info);
 
 // Reads a cassette; nullopt with a message naming the file and what is wrong (a

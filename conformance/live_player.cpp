@@ -1,6 +1,8 @@
 #include "conformance/live_player.h"
 
+#include <algorithm>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -16,6 +18,40 @@ namespace th::conform {
 namespace {
 
 using json = nlohmann::json;
+
+// Test-only extensions a target was found not to have, by target URL: found once, at
+// the first step that needed one, and every later scenario that needs it is skipped
+// before it starts (a missing extension is never a failure of the target).
+class MissingExtensions {
+ public:
+  void add(const std::string& target, const std::string& what) {
+    std::lock_guard<std::mutex> lock(mu_);
+    missing_[target] = what;
+  }
+  std::string find(const std::string& target) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = missing_.find(target);
+    return it == missing_.end() ? "" : it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::string> missing_;
+};
+
+MissingExtensions& missing_frames_extension() {
+  static MissingExtensions m;
+  return m;
+}
+
+constexpr const char* kFramesExtension = "POST /_harness/tasks/{taskId}/manual-control/frames";
+
+bool needs_frames_extension(const Scenario& sc) {
+  for (const Step& s : sc.steps) {
+    if (s.action == "manual_control_frame") return true;
+  }
+  return false;
+}
 
 struct PlayError {
   std::string reason;
@@ -55,6 +91,7 @@ class LivePlayer {
     try {
       play();
       out.failures = failures_;
+      out.findings = findings_;
       out.verdict = failures_.empty() ? Verdict::kPass : Verdict::kFail;
       if (!throttled_.empty()) {
         // A throttled server did not show its behaviour: nothing here can be judged.
@@ -95,6 +132,11 @@ class LivePlayer {
         throw PlayError{"skip: " + s.action + " needs the simulator (socket buffers hide a real server's queue)"};
       }
     }
+    if (needs_frames_extension(sc_)) {
+      if (const std::string why = missing_frames_extension().find(target_.url()); !why.empty()) {
+        throw PlayError{"skip: the target lacks the test extension " + std::string(kFramesExtension) + " (" + why + ")"};
+      }
+    }
     real_ = options_.force_real_time || !has_test_clock();
     if (real_ && sc_.needs_test_clock) {
       throw PlayError{"skip: the scenario needs the test clock (" + sc_.needs_test_clock_why + ")"};
@@ -129,10 +171,20 @@ class LivePlayer {
     }
     std::map<std::string, ObservedStream> seen;
     for (auto& [name, st] : streams_) seen.emplace(name, st.seen);
-    for (auto& f : check_streams(sc_, seen, tol())) failures_.push_back(std::move(f));
+    for (auto& f : check_streams(sc_, seen, tol())) note(std::move(f));
   }
 
   int64_t tol() const { return real_ ? options_.tolerance_ms : 0; }
+
+  // A MUST expectation that failed fails the scenario; one that encodes a decision or a
+  // preference is a finding at its level (design.md, "Levels").
+  void note(ExpectFailure f) {
+    if (f.level == ExpectLevel::kMust) {
+      failures_.push_back(std::move(f.text));
+    } else {
+      findings_.push_back(std::move(f));
+    }
+  }
 
   // Scenario time now: the test clock's, or the wall clock's since the start.
   int64_t now_ms() const { return real_ ? (clock_.now_us() - t0_us_) / 1000 : now_rel_ms_; }
@@ -367,7 +419,7 @@ class LivePlayer {
   void record(const Step& s, const Request& r, int64_t sent_ms, int status, const json& body, int64_t t_ms,
               const std::string& content_type) {
     if (!s.id.empty()) responses_by_id_[s.id] = body;
-    for (auto& f : check_response(s, status, body, t_ms, tol())) failures_.push_back(std::move(f));
+    for (auto& f : check_response(s, status, body, t_ms, tol())) note(std::move(f));
     if ((status == 429 || status == 503) && throttled_.empty()) {
       throttled_ = s.path + " got " + std::to_string(status) + ": the target is throttling or unavailable";
     }
@@ -428,10 +480,22 @@ class LivePlayer {
       settle_listen();
     } else {
       Exchange ex = call(r);
+      if (s.action == "manual_control_frame") check_frames_extension(s, ex.status);
       const int64_t sent_ms = real_ ? (ex.sent_us - t0_us_) / 1000 : now_rel_ms_;
       const int64_t answered_ms = real_ ? (ex.answered_us - t0_us_) / 1000 : now_rel_ms_;
       record(s, r, sent_ms, ex.status, parse_or_text(ex.body), answered_ms, ex.header("content-type"));
     }
+  }
+
+  // An operator's frame for a task this run created that the target answers as an
+  // unknown route: the target lacks the test extension, so the scenario cannot be
+  // staged there. Skipped, and remembered for the rest of the run.
+  void check_frames_extension(const Step& s, int status) {
+    if (status != 404 && status != 405 && status != 501) return;
+    if (std::find(created_.begin(), created_.end(), s.task_id) == created_.end()) return;
+    const std::string why = "answered " + std::to_string(status) + " for a task the run created";
+    missing_frames_extension().add(target_.url(), why);
+    throw PlayError{"skip: the target lacks the test extension " + std::string(kFramesExtension) + " (" + why + ")"};
   }
 
   void open_stream(const Step& s, const Request& r) {
@@ -475,6 +539,7 @@ class LivePlayer {
   std::vector<PendingListen> listens_;
   std::map<std::string, json> responses_by_id_;
   std::vector<std::string> failures_;
+  std::vector<ExpectFailure> findings_;  // expectations below MUST that did not hold
   RunRecord rec_;
   std::set<std::string> own_;         // the run's task ids (isolated runs)
   std::string throttled_;             // why the run cannot be judged (429/503)
@@ -490,6 +555,7 @@ const char* to_name(Verdict v) {
     case Verdict::kInconclusive: return "INCONCLUSIVE";
     case Verdict::kSkip: return "SKIP";
     case Verdict::kError: return "ERROR";
+    case Verdict::kNotRun: return "NOT RUN";
   }
   return "ERROR";
 }

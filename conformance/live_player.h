@@ -17,7 +17,10 @@
 
 namespace th::conform {
 
-enum class Verdict { kPass, kFail, kInconclusive, kSkip, kError };
+// kNotRun: a rule no scenario that ran would exercise, because those that would were
+// skipped or left out (a reason, never a failure).
+enum class Verdict { kPass, kFail, kInconclusive, kSkip, kError, kNotRun };
+inline constexpr int kVerdictCount = 6;
 const char* to_name(Verdict v);
 
 // One place a stream departed from the model (the second opinion): the stream, the
@@ -30,7 +33,10 @@ struct Departure {
 
 struct ScenarioRun {
   Verdict verdict = Verdict::kPass;
-  std::vector<std::string> failures;  // FAIL: each expectation that did not hold
+  std::vector<std::string> failures;  // FAIL: each MUST expectation that did not hold
+  // Expectations that encode a decision (SHOULD) or a preference (MAY) and did not
+  // hold: reported, never a FAIL of the scenario (SHOULD fails a --strict run).
+  std::vector<ExpectFailure> findings;
   std::string reason;                 // SKIP / ERROR / INCONCLUSIVE: why
   int64_t wall_ms = 0;
   RunRecord record;  // everything sent and observed, for the rules and the reports

@@ -35,6 +35,7 @@
 #include "conformance/second_opinion.h"
 #include "conformance/suite.h"
 #include "reports/report.h"
+#include "scenarios/format/dialect.h"
 #include "scenarios/format/scenario.h"
 #include "sim/mutant.h"
 #include "sim/player.h"
@@ -70,6 +71,7 @@ constexpr const char* kUsage =
     "      as a cassette. Exit 1 when a workload failed.\n"
     "  taskconform list [--json]     the rule catalog\n"
     "  taskconform mutants [--json]  the suite against each deliberately broken server\n"
+    "  Every command takes --dialect NAME (default and, so far, only: lattice-rest).\n"
     "  taskconform --help\n"
     "exit status: 0 every selected MUST rule passed (--strict: and SHOULD), 1 a rule\n"
     "failed, errored or was inconclusive, 2 bad usage or an unreachable target\n";
@@ -228,6 +230,39 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
   return -1;
 }
 
+std::vector<const th::conform::Rule*> all_rules() {
+  std::vector<const th::conform::Rule*> out;
+  for (const auto& r : th::conform::rule_catalog()) out.push_back(&r);
+  return out;
+}
+
+// The library's scenarios this run does not play, with the rules each says it
+// exercises: their rules are "not run", never inconclusive.
+std::vector<th::conform::LeftOut> left_out_scenarios(const RunArgs& a, const std::vector<std::string>& played_files) {
+  std::vector<th::conform::LeftOut> out;
+  std::error_code ec;
+  std::vector<std::string> library;
+  for (const auto& e : std::filesystem::directory_iterator(a.scenario_dir, ec)) {
+    if (e.path().extension() == ".json") library.push_back(e.path().string());
+  }
+  std::sort(library.begin(), library.end());
+  auto same = [](const std::string& x, const std::string& y) {
+    std::error_code e1;
+    return std::filesystem::equivalent(x, y, e1);
+  };
+  for (const auto& f : library) {
+    if (std::any_of(played_files.begin(), played_files.end(), [&](const std::string& p) { return same(p, f); })) continue;
+    try {
+      const th::Scenario sc = th::load_scenario(f);
+      const bool sharded = a.shard_count > 1 && std::any_of(a.files.begin(), a.files.end(), [&](const std::string& p) { return same(p, f); });
+      out.push_back({sc.name, sc.rules, sharded ? "left out by --shard" : "left out (only the named scenarios ran)"});
+    } catch (const th::ScenarioError&) {
+      // a broken file the user did not ask for says nothing about the target
+    }
+  }
+  return out;
+}
+
 std::vector<const th::conform::Rule*> select_rules(const RunArgs& a) {
   std::vector<const th::conform::Rule*> out;
   for (const auto& r : th::conform::rule_catalog()) {
@@ -344,9 +379,8 @@ bool read_baseline(const std::string& path, std::set<std::string>& ids, std::str
 }
 
 void print_rules(const th::conform::SuiteResult& s, const th::reports::ReportOptions& ro) {
-  int counts[5] = {0, 0, 0, 0, 0};
+  const std::vector<int> counts = th::conform::verdict_counts(s.rules);
   for (const auto& r : s.rules) {
-    ++counts[static_cast<int>(r.verdict)];
     std::printf("%-12s %-16s %-6s %s\n", th::conform::to_name(r.verdict), r.rule->id.c_str(),
                 th::conform::to_name(r.rule->level), r.summary.c_str());
     for (const auto& per : r.results) {
@@ -362,7 +396,8 @@ void print_rules(const th::conform::SuiteResult& s, const th::reports::ReportOpt
       std::printf("    rerun: %s\n", th::reports::rerun_command(ro, file, r.rule->id).c_str());
     }
   }
-  std::printf("taskconform: rules: %d passed, %d failed, %d inconclusive\n", counts[0], counts[1], counts[2]);
+  std::printf("taskconform: rules: %d passed, %d failed, %d inconclusive, %d not run\n", counts[0], counts[1], counts[2],
+              counts[static_cast<int>(th::conform::Verdict::kNotRun)]);
 }
 
 // Real-time tolerance: twice the worst loopback round trip to the target plus the
@@ -438,8 +473,10 @@ int cmd_run(const std::vector<std::string>& args) {
     if (!read_baseline(a.baseline_path, baseline, err)) return usage_error(err);
   }
   std::vector<th::Scenario> scenarios;
+  std::vector<std::string> played_files;
   for (size_t i = 0; i < a.files.size(); ++i) {
     if (static_cast<int>(i % static_cast<size_t>(a.shard_count)) != a.shard_index - 1) continue;
+    played_files.push_back(a.files[i]);
     try {
       scenarios.push_back(th::load_scenario(a.files[i]));
     } catch (const th::ScenarioError& e) {
@@ -490,12 +527,13 @@ int cmd_run(const std::vector<std::string>& args) {
       std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
                   static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());
       for (const auto& f : r.failures) std::printf("    %s: %s\n", sc.file.c_str(), f.c_str());
+      for (const auto& f : r.findings) std::printf("    %s: %s\n", sc.file.c_str(), f.describe().c_str());
       for (const auto& d : r.diagnostics) std::printf("    diagnostic (the model differs): %s\n", d.c_str());
       std::fflush(stdout);
-      suite.scenarios.push_back({sc.name, sc.file, sc.title, std::move(r)});
+      suite.scenarios.push_back({sc.name, sc.file, sc.title, std::move(r), sc.rules});
     }
   }
-  int counts[5] = {0, 0, 0, 0, 0};
+  int counts[th::conform::kVerdictCount] = {};
   for (const auto& sc : suite.scenarios) ++counts[static_cast<int>(sc.run.verdict)];
   std::printf("taskconform: scenarios: %d passed, %d failed, %d skipped, %d errors\n\n", counts[0], counts[1], counts[3],
               counts[4]);
@@ -505,7 +543,13 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
   suite.tolerance_ms = suite.virtual_time ? 0 : a.tolerance_ms;
-  suite.rules = th::conform::judge(suite.scenarios, select_rules(a));
+  auto left_out = left_out_scenarios(a, played_files);
+  for (const auto& sc : scenarios) {
+    const bool ran = std::any_of(suite.scenarios.begin(), suite.scenarios.end(),
+                                 [&](const th::conform::ScenarioOutcome& o) { return o.file == sc.file; });
+    if (!ran) left_out.push_back({sc.name, sc.rules, "not played: the run was interrupted"});
+  }
+  suite.rules = th::conform::judge(suite.scenarios, all_rules(), select_rules(a), left_out);
   suite.wall_ms = wall.now_us() / 1000;
   th::reports::ReportOptions ro;
   ro.dir = a.report_dir;
@@ -636,8 +680,8 @@ int cmd_fuzz(const std::vector<std::string>& args) {
 // Plays every scenario on the embedded server with a.mutant and judges the rules.
 th::conform::SuiteResult run_suite_quietly(const RunArgs& a, const std::vector<th::Scenario>& scenarios) {
   th::conform::SuiteResult suite;
-  for (const auto& sc : scenarios) suite.scenarios.push_back({sc.name, sc.file, sc.title, run_embedded(sc, a)});
-  suite.rules = th::conform::judge(suite.scenarios, select_rules(a));
+  for (const auto& sc : scenarios) suite.scenarios.push_back({sc.name, sc.file, sc.title, run_embedded(sc, a), sc.rules});
+  suite.rules = th::conform::judge(suite.scenarios, all_rules(), select_rules(a));
   return suite;
 }
 
@@ -761,6 +805,9 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
+  // Every command speaks one dialect; lattice-rest when none is named.
+  std::string dialect, dialect_error;
+  if (!th::extract_dialect(args, dialect, dialect_error)) return usage_error(dialect_error);
   if (cmd == "run") return cmd_run(args);
   if (cmd == "list") return cmd_list(args);
   if (cmd == "mutants") return cmd_mutants(args);

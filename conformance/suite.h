@@ -17,12 +17,21 @@ struct ScenarioOutcome {
   std::string file;
   std::string title;
   ScenarioRun run;
+  std::vector<std::string> rules;  // the rule IDs the scenario says it exercises
+};
+
+// A scenario of the library that was not played at all, and why: the user named
+// other scenarios, picked another --shard, or the run was interrupted.
+struct LeftOut {
+  std::string name;
+  std::vector<std::string> rules;
+  std::string reason;
 };
 
 struct RuleVerdict {
   const Rule* rule = nullptr;
   Verdict verdict = Verdict::kInconclusive;
-  std::string summary;  // evidence, or why too little
+  std::string summary;  // evidence, or why too little, or why not run
   struct PerScenario {
     std::string scenario;
     RuleResult result;
@@ -39,11 +48,23 @@ struct SuiteResult {
   int64_t wall_ms = 0;
 };
 
-// Judges every selected rule over the scenarios' records.
+// Judges every rule of `all` over the scenarios' records; rules not in `selected`
+// (--rules, --level) are NOT RUN with `unselected_reason`. A rule that no played
+// scenario exercised is NOT RUN when every scenario that says it exercises the rule
+// was skipped or left out, and INCONCLUSIVE otherwise (too little evidence is never
+// a PASS, and a scenario that ran and gathered too little stays inconclusive).
+std::vector<RuleVerdict> judge(const std::vector<ScenarioOutcome>& scenarios, const std::vector<const Rule*>& all,
+                               const std::vector<const Rule*>& selected, const std::vector<LeftOut>& left_out = {},
+                               const std::string& unselected_reason = "left out by --rules or --level");
+// Every rule selected.
 std::vector<RuleVerdict> judge(const std::vector<ScenarioOutcome>& scenarios, const std::vector<const Rule*>& rules);
 
-// Exit status: 0 when every MUST rule (and, strict, every SHOULD rule) passed and no
-// scenario failed or errored; else 1.
+// Exit status: 0 when every MUST rule passed or was not run, and every scenario's
+// MUST expectations held (strict: every SHOULD rule and SHOULD expectation too; MAY
+// never counts); else 1.
 int exit_status(const SuiteResult& s, bool strict);
+
+// Counts of rules by verdict, indexed by Verdict.
+std::vector<int> verdict_counts(const std::vector<RuleVerdict>& rules);
 
 }  // namespace th::conform

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/cassette.h"
+
 namespace th::reports {
 namespace {
 
@@ -75,7 +77,8 @@ std::string json_report(const SuiteResult& s, const ReportOptions& o) {
   for (const auto& sc : s.scenarios) {
     j["scenarios"].push_back({{"name", sc.name}, {"file", sc.file}, {"title", sc.title},
                               {"verdict", conform::to_name(sc.run.verdict)}, {"reason", sc.run.reason},
-                              {"failures", sc.run.failures}, {"diagnostics", sc.run.diagnostics},
+                              {"failures", sc.run.failures}, {"findings", conform::findings_json(sc.run.findings)},
+                              {"diagnostics", sc.run.diagnostics},
                               {"wallMs", sc.run.wall_ms}});
   }
   for (const auto& r : s.rules) {
@@ -101,49 +104,96 @@ std::string json_report(const SuiteResult& s, const ReportOptions& o) {
 
 // ---- junit.xml -----------------------------------------------------------------
 
+// One rule, one scenario: a failed MUST or SHOULD is a <failure type="LEVEL">, a MAY
+// finding only text in <system-out> (CI tools must not count it), an INCONCLUSIVE MUST
+// an <error> (it fails the run), any other INCONCLUSIVE a <skipped>.
+struct JunitCounts {
+  int tests = 0, failures = 0, errors = 0, skipped = 0;
+};
+
+void junit_rule_case(std::ostringstream& cases, JunitCounts& n, const SuiteResult& s, const ReportOptions& o,
+                     const RuleVerdict& r, const RuleVerdict::PerScenario& per) {
+  ++n.tests;
+  cases << "  <testcase classname=\"" << xml_escape(r.rule->id) << "\" name=\"" << xml_escape(per.scenario) << "\">\n";
+  const bool may = r.rule->level == conform::Level::kMay;
+  if (per.result.outcome == Outcome::kFail) {
+    const ScenarioOutcome* sc = find_scenario(s, per.scenario);
+    std::string body;
+    for (const auto& v : per.result.violations) body += v.where + " t=" + std::to_string(v.t_ms) + ": " + v.message + "\n";
+    body += "rerun: " + rerun_command(o, sc ? sc->file : per.scenario, r.rule->id) + "\n";
+    if (may) {
+      cases << "    <system-out>" << xml_escape("MAY finding (never a failure): " + r.rule->sentence + "\n" + body)
+            << "</system-out>\n";
+    } else {
+      ++n.failures;
+      cases << "    <failure message=\"" << xml_escape(r.rule->sentence) << "\" type=\"" << conform::to_name(r.rule->level)
+            << "\">" << xml_escape(body) << "</failure>\n";
+    }
+  } else if (per.result.outcome == Outcome::kInconclusive) {
+    if (r.rule->level == conform::Level::kMust) {
+      ++n.errors;
+      cases << "    <error message=\"INCONCLUSIVE: " << xml_escape(per.result.evidence) << "\"/>\n";
+    } else {
+      ++n.skipped;
+      cases << "    <skipped message=\"INCONCLUSIVE: " << xml_escape(per.result.evidence) << "\"/>\n";
+    }
+  }
+  cases << "  </testcase>\n";
+}
+
+// A rule with no scenario to show for it: not run (skipped, with the reason), or
+// inconclusive for want of any evidence (an error when it is a MUST).
+void junit_rule_alone(std::ostringstream& cases, JunitCounts& n, const RuleVerdict& r) {
+  ++n.tests;
+  cases << "  <testcase classname=\"" << xml_escape(r.rule->id) << "\" name=\"suite\">\n";
+  if (r.verdict == Verdict::kInconclusive && r.rule->level == conform::Level::kMust) {
+    ++n.errors;
+    cases << "    <error message=\"INCONCLUSIVE: " << xml_escape(r.summary) << "\"/>\n";
+  } else if (r.verdict != Verdict::kPass) {
+    ++n.skipped;
+    cases << "    <skipped message=\"" << xml_escape(r.summary) << "\"/>\n";
+  }
+  cases << "  </testcase>\n";
+}
+
+void junit_scenario_case(std::ostringstream& cases, JunitCounts& n, const ScenarioOutcome& sc) {
+  ++n.tests;
+  cases << "  <testcase classname=\"scenario\" name=\"" << xml_escape(sc.name) << "\">\n";
+  std::string should, may;
+  for (const auto& f : sc.run.findings) (f.level == ExpectLevel::kShould ? should : may) += f.describe() + "\n";
+  if (sc.run.verdict == Verdict::kFail) {
+    ++n.failures;
+    std::string body;
+    for (const auto& f : sc.run.failures) body += f + "\n";
+    cases << "    <failure message=\"the scenario's MUST expectations did not hold\" type=\"MUST\">" << xml_escape(body + should)
+          << "</failure>\n";
+  } else if (sc.run.verdict == Verdict::kError) {
+    ++n.errors;
+    cases << "    <error message=\"" << xml_escape(sc.run.reason) << "\"/>\n";
+  } else if (sc.run.verdict == Verdict::kSkip || sc.run.verdict == Verdict::kInconclusive) {
+    ++n.skipped;
+    cases << "    <skipped message=\"" << xml_escape(sc.run.reason) << "\"/>\n";
+  } else if (!should.empty()) {
+    ++n.failures;
+    cases << "    <failure message=\"expectations that encode our decisions did not hold\" type=\"SHOULD\">"
+          << xml_escape(should) << "</failure>\n";
+  }
+  if (!may.empty()) cases << "    <system-out>" << xml_escape("MAY findings (never a failure):\n" + may) << "</system-out>\n";
+  cases << "  </testcase>\n";
+}
+
 std::string junit_report(const SuiteResult& s, const ReportOptions& o) {
   std::ostringstream cases;
-  int tests = 0, failures = 0, errors = 0, skipped = 0;
+  JunitCounts n;
   for (const auto& r : s.rules) {
-    for (const auto& per : r.results) {
-      ++tests;
-      cases << "  <testcase classname=\"" << xml_escape(r.rule->id) << "\" name=\"" << xml_escape(per.scenario) << "\">\n";
-      if (per.result.outcome == Outcome::kFail) {
-        ++failures;
-        const ScenarioOutcome* sc = find_scenario(s, per.scenario);
-        std::string body;
-        for (const auto& v : per.result.violations) body += v.where + " t=" + std::to_string(v.t_ms) + ": " + v.message + "\n";
-        body += "rerun: " + rerun_command(o, sc ? sc->file : per.scenario, r.rule->id) + "\n";
-        cases << "    <failure message=\"" << xml_escape(r.rule->sentence) << "\" type=\""
-              << conform::to_name(r.rule->level) << "\">" << xml_escape(body) << "</failure>\n";
-      } else if (per.result.outcome == Outcome::kInconclusive) {
-        ++skipped;
-        cases << "    <skipped message=\"INCONCLUSIVE: " << xml_escape(per.result.evidence) << "\"/>\n";
-      }
-      cases << "  </testcase>\n";
-    }
+    for (const auto& per : r.results) junit_rule_case(cases, n, s, o, r, per);
+    if (r.results.empty()) junit_rule_alone(cases, n, r);
   }
-  for (const auto& sc : s.scenarios) {
-    ++tests;
-    cases << "  <testcase classname=\"scenario\" name=\"" << xml_escape(sc.name) << "\">\n";
-    if (sc.run.verdict == Verdict::kFail) {
-      ++failures;
-      std::string body;
-      for (const auto& f : sc.run.failures) body += f + "\n";
-      cases << "    <failure message=\"the scenario's expectations did not hold\">" << xml_escape(body) << "</failure>\n";
-    } else if (sc.run.verdict == Verdict::kError) {
-      ++errors;
-      cases << "    <error message=\"" << xml_escape(sc.run.reason) << "\"/>\n";
-    } else if (sc.run.verdict == Verdict::kSkip) {
-      ++skipped;
-      cases << "    <skipped message=\"" << xml_escape(sc.run.reason) << "\"/>\n";
-    }
-    cases << "  </testcase>\n";
-  }
+  for (const auto& sc : s.scenarios) junit_scenario_case(cases, n, sc);
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<testsuite name=\"taskconform " << conform::kSuiteVersion << "\" tests=\"" << tests << "\" failures=\""
-      << failures << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\""
+      << "<testsuite name=\"taskconform " << conform::kSuiteVersion << "\" tests=\"" << n.tests << "\" failures=\""
+      << n.failures << "\" errors=\"" << n.errors << "\" skipped=\"" << n.skipped << "\" time=\""
       << static_cast<double>(s.wall_ms) / 1000.0 << "\">\n"
       << cases.str() << "</testsuite>\n";
   return out.str();
@@ -260,16 +310,23 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px} h3{font-s
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e5e8;vertical-align:top}
 .v{font-weight:600;border-radius:4px;padding:1px 6px;font-size:12px}
 .PASS{background:#dff3e6;color:#17663a}.FAIL{background:#fbe0e0;color:#a11c1c}
-.INCONCLUSIVE,.SKIP{background:#fff1d6;color:#8a5a00}.ERROR{background:#f2d6f5;color:#7b1f86}
+.INCONCLUSIVE,.SKIP{background:#fff1d6;color:#8a5a00}.NOT-RUN{background:#eceef1;color:#5b6472}
+.finding{font-size:13px;margin:2px 0 0 0}.finding.SHOULD{color:#8a5a00}.finding.MAY{color:#5b6472}.ERROR{background:#f2d6f5;color:#7b1f86}
 .viol{color:#a11c1c;font-size:13px;margin:2px 0 0 0} code{font-size:12px;background:#f4f5f7;padding:1px 4px}
 td:first-child code{white-space:nowrap} .diag{color:#8a5a00;font-size:13px}
 text.row,text.axis{font-size:11px;fill:#5b6472} .legend span{margin-right:14px;font-size:12px}
 )";
 
+// A verdict as a CSS class ("NOT RUN" -> "NOT-RUN").
+std::string css_class(Verdict v) {
+  std::string c = conform::to_name(v);
+  std::replace(c.begin(), c.end(), ' ', '-');
+  return c;
+}
+
 std::string html_report(const SuiteResult& s, const ReportOptions& o) {
   std::ostringstream h;
-  int counts[5] = {0, 0, 0, 0, 0};
-  for (const auto& r : s.rules) ++counts[static_cast<int>(r.verdict)];
+  const std::vector<int> counts = conform::verdict_counts(s.rules);
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>taskconform report</title><style>"
     << kStyle << "</style></head><body>\n"
     << "<h1>taskconform " << conform::kSuiteVersion << "</h1>\n<div class=\"meta\">target: " << xml_escape(s.target)
@@ -278,13 +335,14 @@ std::string html_report(const SuiteResult& s, const ReportOptions& o) {
                        : "real time (calibrated tolerance " + std::to_string(s.tolerance_ms) + " ms)")
     << " &middot; "
     << s.scenarios.size() << " scenarios &middot; rules: <span id=\"counts\">" << counts[0] << " passed, " << counts[1]
-    << " failed, " << counts[2] << " inconclusive</span> &middot; " << s.wall_ms << " ms</div>\n";
+    << " failed, " << counts[2] << " inconclusive, " << counts[static_cast<int>(Verdict::kNotRun)]
+    << " not run</span> &middot; " << s.wall_ms << " ms</div>\n";
   h << "<h2>Rules</h2>\n<table id=\"rules\"><tr><th>rule</th><th>level</th><th>verdict</th><th>what it checks</th><th>evidence</th></tr>\n";
   for (const auto& r : s.rules) {
     const char* v = conform::to_name(r.verdict);
     h << "<tr class=\"rule\" data-rule=\"" << xml_escape(r.rule->id) << "\" data-verdict=\"" << v << "\"><td><code>"
       << xml_escape(r.rule->id) << "</code></td><td>" << conform::to_name(r.rule->level) << "</td><td><span class=\"v "
-      << v << "\">" << v << "</span></td><td>" << xml_escape(r.rule->sentence) << "</td><td>" << xml_escape(r.summary);
+      << css_class(r.verdict) << "\">" << v << "</span></td><td>" << xml_escape(r.rule->sentence) << "</td><td>" << xml_escape(r.summary);
     for (const auto& per : r.results) {
       if (per.result.outcome != Outcome::kFail) continue;
       const ScenarioOutcome* sc = find_scenario(s, per.scenario);
@@ -305,10 +363,13 @@ std::string html_report(const SuiteResult& s, const ReportOptions& o) {
   for (const auto& sc : s.scenarios) {
     const char* v = conform::to_name(sc.run.verdict);
     h << "<section class=\"scenario\" data-scenario=\"" << xml_escape(sc.name) << "\"><h3>" << xml_escape(sc.name)
-      << " <span class=\"v " << v << "\">" << v << "</span></h3><div class=\"meta\">" << xml_escape(sc.title);
+      << " <span class=\"v " << css_class(sc.run.verdict) << "\">" << v << "</span></h3><div class=\"meta\">" << xml_escape(sc.title);
     if (!sc.run.reason.empty()) h << " &middot; " << xml_escape(sc.run.reason);
     h << "</div>\n";
     for (const auto& f : sc.run.failures) h << "<div class=\"viol\">" << xml_escape(f) << "</div>\n";
+    for (const auto& f : sc.run.findings) {
+      h << "<div class=\"finding " << to_name(f.level) << "\">" << xml_escape(f.describe()) << "</div>\n";
+    }
     for (const auto& d : sc.run.diagnostics) {
       h << "<div class=\"diag\">diagnostic (the model differs): " << xml_escape(d) << "</div>\n";
     }

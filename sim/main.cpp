@@ -24,6 +24,7 @@
 #include "reports/report.h"
 #include "fuzz/sim_judge.h"
 #include "sim/clock.h"
+#include "scenarios/format/dialect.h"
 #include "sim/mutant.h"
 #include "sim/player.h"
 #include "scenarios/format/scenario.h"
@@ -68,6 +69,7 @@ constexpr const char* kUsage =
     "      Prints 'listening on http://HOST:PORT' first; --port 0 picks a free port.\n"
     "      --clock virtual adds the test clock: GET /_harness/clock and\n"
     "      POST /_harness/clock/advance {\"ms\":N}.\n"
+    "  Every command takes --dialect NAME (default and, so far, only: lattice-rest).\n"
     "  tasksim --help | --version\n"
     "exit status: 0 all passed, 1 an expectation failed, 2 bad usage or input\n";
 
@@ -544,6 +546,7 @@ int cmd_replay(const std::vector<std::string>& args) {
     run.record = c->record;
     run.observed = c->observed;
     run.failures = c->header.value("failures", std::vector<std::string>{});
+    if (auto f = c->header.find("findings"); f != c->header.end()) run.findings = th::conform::findings_from_json(*f);
     const std::string recorded = c->header.value("recordedVerdict", "");
     run.verdict = recorded == "FAIL" ? th::conform::Verdict::kFail : th::conform::Verdict::kPass;
     th::TraceWriter trace;
@@ -572,13 +575,16 @@ int cmd_replay(const std::vector<std::string>& args) {
     print_departures(run, judged, ra);
     suite.virtual_time = suite.virtual_time && run.record.virtual_time;
     suite.tolerance_ms = std::max(suite.tolerance_ms, run.record.tolerance_ms);
-    suite.scenarios.push_back({sc.name, file, sc.title, std::move(run)});
+    suite.scenarios.push_back({sc.name, file, sc.title, std::move(run), sc.rules});
   }
-  std::vector<const th::conform::Rule*> rules;
+  std::vector<const th::conform::Rule*> all, rules;
+  th::conform::LeftOut rest{"the rest of the library", {}, "was not replayed"};
   for (const auto& r : th::conform::rule_catalog()) {
+    all.push_back(&r);
     if (rule_selected(ra, r.id)) rules.push_back(&r);
+    rest.rules.push_back(r.id);  // a rule a replayed scenario lists is judged from it first
   }
-  suite.rules = th::conform::judge(suite.scenarios, rules);
+  suite.rules = th::conform::judge(suite.scenarios, all, rules, {rest}, "left out by --rules");
   if (!ra.report_dir.empty()) {
     th::reports::ReportOptions ro;
     ro.dir = ra.report_dir;
@@ -798,6 +804,9 @@ int main(int argc, char** argv) {
     std::printf("tasksim %s\n", kVersion);
     return 0;
   }
+  // Every command speaks one dialect; lattice-rest when none is named.
+  std::string dialect, dialect_error;
+  if (!th::extract_dialect(args, dialect, dialect_error)) return usage_error(dialect_error);
   if (cmd == "run") return cmd_run(args);
   if (cmd == "bench") return cmd_bench(args);
   if (cmd == "fuzz") return cmd_fuzz(args);

@@ -76,17 +76,33 @@ bool pattern_match(const json& pattern, const json& flat, int64_t tol) {
   return true;
 }
 
-void check_list(std::vector<std::string>& fails, const std::string& where, const char* what,
+// Collects failures, each at the level its field carries.
+struct Sink {
+  std::vector<ExpectFailure>& out;
+  const FieldLevels& levels;
+  void push_back(std::string text, const char* field) {
+    auto it = levels.find(field);
+    if (it == levels.end()) {
+      out.push_back({std::move(text), ExpectLevel::kMust, ""});
+    } else {
+      out.push_back({std::move(text), it->second.level, it->second.basis});
+    }
+  }
+};
+
+void check_list(Sink& fails, const std::string& where, const char* what,
                 const std::vector<json>& expected, const std::vector<json>& seen, int64_t tol) {
   if (expected.size() != seen.size()) {
     fails.push_back(where + ": expected " + std::to_string(expected.size()) + " " + what + ", saw " +
-                    std::to_string(seen.size()) + ":" + describe_all(seen));
+                        std::to_string(seen.size()) + ":" + describe_all(seen),
+                    what);
     return;
   }
   for (size_t i = 0; i < expected.size(); ++i) {
     if (!pattern_match(expected[i], seen[i], tol)) {
       fails.push_back(where + ": " + what + "[" + std::to_string(i) + "]: expected " + expected[i].dump() + ", saw " +
-                      describe(seen[i]) + "; all:" + describe_all(seen));
+                          describe(seen[i]) + "; all:" + describe_all(seen),
+                      what);
       return;
     }
   }
@@ -100,7 +116,7 @@ std::vector<json> of_kind(const ObservedStream& st, const char* event) {
   return out;
 }
 
-void check_one_stream(std::vector<std::string>& fails, const std::string& where, const StreamExpect& e,
+void check_one_stream(Sink& fails, const std::string& where, const StreamExpect& e,
                       const ObservedStream& st, int64_t tol) {
   if (e.task_events) check_list(fails, where, "task_events", *e.task_events, of_kind(st, "task_event"), tol);
   if (e.agent_requests) check_list(fails, where, "agent_requests", *e.agent_requests, of_kind(st, "agent_request"), tol);
@@ -111,19 +127,23 @@ void check_one_stream(std::vector<std::string>& fails, const std::string& where,
     bool same = seen.size() == e.heartbeats_ms->size();
     for (size_t i = 0; same && i < seen.size(); ++i) same = std::llabs(seen[i] - (*e.heartbeats_ms)[i]) <= tol;
     if (!same) {
-      fails.push_back(where + ": expected heartbeats at " + json(*e.heartbeats_ms).dump() + ", saw " + json(seen).dump());
+      fails.push_back(where + ": expected heartbeats at " + json(*e.heartbeats_ms).dump() + ", saw " + json(seen).dump(),
+                      "heartbeats_ms");
     }
   }
   for (const json& p : e.never) {
     for (const json& f : st.messages) {
-      if (pattern_match(p, f, tol)) fails.push_back(where + ": saw " + describe(f) + ", which must never appear (" + p.dump() + ")");
+      if (pattern_match(p, f, tol)) {
+        fails.push_back(where + ": saw " + describe(f) + ", which must never appear (" + p.dump() + ")", "never");
+      }
     }
   }
   if (e.end && (!st.end || !pattern_match(*e.end, *st.end, tol))) {
     fails.push_back(where + ": expected the server to end it with " + e.end->dump() + ", got " +
-                    (st.end ? st.end->dump() : "no end"));
+                        (st.end ? st.end->dump() : "no end"),
+                    "end");
   }
-  if (!e.end && st.end) fails.push_back(where + ": the server ended it unexpectedly: " + st.end->dump());
+  if (!e.end && st.end) fails.push_back(where + ": the server ended it unexpectedly: " + st.end->dump(), "end");
 }
 
 }  // namespace
@@ -178,44 +198,53 @@ json flatten_stream_data(const json& data, int64_t t_ms) {
   return f;
 }
 
-std::vector<std::string> check_response(const Step& s, int status, const json& body, int64_t t_ms,
-                                        int64_t tolerance_ms) {
-  std::vector<std::string> fails;
-  if (!s.expect) return fails;
+std::string ExpectFailure::describe() const {
+  if (level == ExpectLevel::kMust) return text;
+  return std::string(to_name(level)) + " (" + basis + "): " + text;
+}
+
+std::vector<ExpectFailure> check_response(const Step& s, int status, const json& body, int64_t t_ms,
+                                          int64_t tolerance_ms) {
+  std::vector<ExpectFailure> out;
+  if (!s.expect) return out;
   const ResponseExpect& e = *s.expect;
+  Sink fails{out, e.levels};
   const std::string where = s.path + " (" + s.action + ")";
   if (e.status && *e.status != status) {
     fails.push_back(where + ": expected status " + std::to_string(*e.status) + ", got " + std::to_string(status) +
-                    (body.is_null() ? "" : " with body " + body.dump()));
+                        (body.is_null() ? "" : " with body " + body.dump()),
+                    "status");
   }
   if (e.body && !subset_match_tol(*e.body, body, tolerance_ms)) {
-    fails.push_back(where + ": body does not match " + e.body->dump() + "; got " + body.dump());
+    fails.push_back(where + ": body does not match " + e.body->dump() + "; got " + body.dump(), "body");
   }
   if (e.body_exact && !(tolerance_ms ? subset_match_tol(*e.body_exact, body, tolerance_ms) &&
                                             subset_match_tol(body, *e.body_exact, tolerance_ms)
                                       : *e.body_exact == body)) {
-    fails.push_back(where + ": body is not exactly " + e.body_exact->dump() + "; got " + body.dump());
+    fails.push_back(where + ": body is not exactly " + e.body_exact->dump() + "; got " + body.dump(), "body_exact");
   }
   if (e.t_ms && std::llabs(*e.t_ms - t_ms) > tolerance_ms) {
     fails.push_back(where + ": expected the answer at t_ms " + std::to_string(*e.t_ms) + ", got it at " +
-                    std::to_string(t_ms));
+                        std::to_string(t_ms),
+                    "t_ms");
   }
-  return fails;
+  return out;
 }
 
-std::vector<std::string> check_streams(const Scenario& sc, const std::map<std::string, ObservedStream>& seen,
-                                       int64_t tolerance_ms) {
-  std::vector<std::string> fails;
+std::vector<ExpectFailure> check_streams(const Scenario& sc, const std::map<std::string, ObservedStream>& seen,
+                                         int64_t tolerance_ms) {
+  std::vector<ExpectFailure> out;
   for (const auto& [name, e] : sc.expect_streams) {
     const std::string where = "stream \"" + name + "\" (" + e.path + ")";
     auto it = seen.find(name);
     if (it == seen.end()) {
-      fails.push_back(where + ": the stream never opened");
+      out.push_back({where + ": the stream never opened", ExpectLevel::kMust, ""});
       continue;
     }
+    Sink fails{out, e.levels};
     check_one_stream(fails, where, e, it->second, tolerance_ms);
   }
-  return fails;
+  return out;
 }
 
 }  // namespace th

@@ -29,14 +29,23 @@ struct ObservedStream {
   std::optional<json> end;  // {"t_ms","reason"} when the server ended it
 };
 
+// One expectation that did not hold, at the level its field carries.
+struct ExpectFailure {
+  std::string text;
+  ExpectLevel level = ExpectLevel::kMust;
+  std::string basis;  // empty for MUST
+  // "text", or "SHOULD (basis): text" below MUST.
+  std::string describe() const;
+};
+
 // Failures of a step's `expect` for the answer it got (t_ms: when it arrived).
 // tolerance_ms: how far an observed time may be from an expected one; 0 in virtual
 // time, the calibrated tolerance in real time.
-std::vector<std::string> check_response(const Step& s, int status, const json& body, int64_t t_ms,
+std::vector<ExpectFailure> check_response(const Step& s, int status, const json& body, int64_t t_ms,
                                         int64_t tolerance_ms = 0);
 
 // Failures of every `expect_streams` entry; streams absent from `seen` never opened.
-std::vector<std::string> check_streams(const Scenario& sc, const std::map<std::string, ObservedStream>& seen,
+std::vector<ExpectFailure> check_streams(const Scenario& sc, const std::map<std::string, ObservedStream>& seen,
                                        int64_t tolerance_ms = 0);
 
 }  // namespace th

@@ -63,8 +63,38 @@ std::map<std::string, ClientSpec> parse_clients(ObjectReader r, const json& raw)
   return out;
 }
 
+// "levels": {"FIELD": "SHOULD|MAY <basis>"}: the level of one expectation field and
+// what it rests on. MUST needs no entry; a lower level needs its basis cited.
+FieldLevels parse_levels(ObjectReader& r, const std::set<std::string>& fields) {
+  FieldLevels out;
+  auto levels = r.opt_object("levels");
+  if (!levels) return out;
+  const json& raw = *r.raw("levels");
+  for (auto it = raw.begin(); it != raw.end(); ++it) {
+    const std::string path = levels->field_path(it.key());
+    if (!fields.count(it.key())) throw JsonError(path, "names no expectation field of this object");
+    const std::string text = levels->required_string(it.key());
+    const std::string word = text.substr(0, text.find(' '));
+    FieldLevel f;
+    if (word == "SHOULD") {
+      f.level = ExpectLevel::kShould;
+    } else if (word == "MAY") {
+      f.level = ExpectLevel::kMay;
+    } else {
+      throw JsonError(path, "must start with SHOULD or MAY (MUST is the default and needs no entry)");
+    }
+    const size_t rest = text.find_first_not_of(' ', word.size());
+    if (rest == std::string::npos) throw JsonError(path, "must cite the decision or preference it rests on after " + word);
+    f.basis = text.substr(rest);
+    out.emplace(it.key(), f);
+  }
+  levels->finish();
+  return out;
+}
+
 ResponseExpect parse_response_expect(ObjectReader r) {
   ResponseExpect e;
+  e.levels = parse_levels(r, {"status", "body", "body_exact", "t_ms"});
   if (auto s = r.opt_int("status")) {
     if (*s < 100 || *s > 599) throw JsonError(r.field_path("status"), "must be an HTTP status code");
     e.status = static_cast<int>(*s);
@@ -73,6 +103,11 @@ ResponseExpect parse_response_expect(ObjectReader r) {
   if (const json* b = r.raw("body_exact")) e.body_exact = *b;
   e.t_ms = r.opt_int("t_ms");
   r.finish();
+  const std::map<std::string, bool> given = {
+      {"status", e.status.has_value()}, {"body", e.body.has_value()}, {"body_exact", e.body_exact.has_value()}, {"t_ms", e.t_ms.has_value()}};
+  for (const auto& [field, level] : e.levels) {
+    if (!given.at(field)) throw JsonError(r.path() + ".levels." + field, "gives a level to an expectation that is not there");
+  }
   return e;
 }
 
@@ -101,6 +136,7 @@ std::optional<std::vector<json>> pattern_list(ObjectReader& r, const char* key) 
 StreamExpect parse_stream_expect(ObjectReader r) {
   StreamExpect e;
   e.path = r.path();
+  e.levels = parse_levels(r, {"task_events", "agent_requests", "frames", "heartbeats_ms", "never", "end"});
   e.task_events = pattern_list(r, "task_events");
   e.agent_requests = pattern_list(r, "agent_requests");
   e.frames = pattern_list(r, "frames");
@@ -120,6 +156,15 @@ StreamExpect parse_stream_expect(ObjectReader r) {
     e.end = spec;
   }
   r.finish();
+  const std::map<std::string, bool> given = {{"task_events", e.task_events.has_value()},
+                                             {"agent_requests", e.agent_requests.has_value()},
+                                             {"frames", e.frames.has_value()},
+                                             {"heartbeats_ms", e.heartbeats_ms.has_value()},
+                                             {"never", !e.never.empty()},
+                                             {"end", true}};  // its absence is an expectation too
+  for (const auto& [field, level] : e.levels) {
+    if (!given.at(field)) throw JsonError(r.path() + ".levels." + field, "gives a level to an expectation that is not there");
+  }
   return e;
 }
 
@@ -186,6 +231,15 @@ void check_references(const Scenario& sc) {
 }
 
 }  // namespace
+
+const char* to_name(ExpectLevel l) {
+  switch (l) {
+    case ExpectLevel::kMust: return "MUST";
+    case ExpectLevel::kShould: return "SHOULD";
+    case ExpectLevel::kMay: return "MAY";
+  }
+  return "MUST";
+}
 
 const std::vector<std::string>& pattern_keys() {
   static const std::vector<std::string> keys = {"t_ms",    "event",      "eventType", "taskId",  "status",

@@ -34,7 +34,23 @@ struct ClientSpec {
   bool authorized = true;   // false: the server is not told this token
 };
 
+// How much weight a hand-written expectation carries (design.md, "Levels"). A scenario
+// illustrates rules; where one of its expectations encodes our decision (SHOULD) or a
+// preference among legal answers (MAY), a mismatch is reported at that level, so a
+// correct server that chose differently still passes. MUST is the default.
+enum class ExpectLevel { kMust, kShould, kMay };
+const char* to_name(ExpectLevel l);
+
+struct FieldLevel {
+  ExpectLevel level = ExpectLevel::kMust;
+  std::string basis;  // what the level rests on: a decision or a preference, cited
+};
+// Field name ("status", "task_events", ...) -> its level; fields not named are MUST.
+// Written in a scenario as "levels": {"status": "MAY <basis>"}.
+using FieldLevels = std::map<std::string, FieldLevel>;
+
 struct ResponseExpect {
+  FieldLevels levels;
   std::optional<int> status;
   std::optional<json> body;        // every field given must match (subset)
   std::optional<json> body_exact;  // the whole body
@@ -62,6 +78,7 @@ struct Step {
 
 struct StreamExpect {
   std::string path;
+  FieldLevels levels;  // also "end": the end, or that the server must not end it
   std::optional<std::vector<json>> task_events;
   std::optional<std::vector<json>> agent_requests;
   std::optional<std::vector<json>> frames;
