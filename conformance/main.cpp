@@ -34,6 +34,7 @@
 #include "conformance/rules.h"
 #include "conformance/second_opinion.h"
 #include "conformance/suite.h"
+#include "reports/matrix.h"
 #include "reports/report.h"
 #include "scenarios/format/dialect.h"
 #include "scenarios/format/scenario.h"
@@ -464,16 +465,8 @@ nlohmann::json scenario_doc(const th::Scenario& sc) {
   return nlohmann::json::parse(text.str(), nullptr, false);
 }
 
-int cmd_run(const std::vector<std::string>& args) {
-  RunArgs a;
-  if (int status = parse_run(args, a); status >= 0) return status;
-  std::set<std::string> baseline;
-  if (!a.baseline_path.empty()) {
-    std::string err;
-    if (!read_baseline(a.baseline_path, baseline, err)) return usage_error(err);
-  }
-  std::vector<th::Scenario> scenarios;
-  std::vector<std::string> played_files;
+// The scenarios this run plays (the shard's share of the files), or 2 with a message.
+int load_scenarios(const RunArgs& a, std::vector<th::Scenario>& scenarios, std::vector<std::string>& played_files) {
   for (size_t i = 0; i < a.files.size(); ++i) {
     if (static_cast<int>(i % static_cast<size_t>(a.shard_count)) != a.shard_index - 1) continue;
     played_files.push_back(a.files[i]);
@@ -484,25 +477,40 @@ int cmd_run(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  if (!a.target_url.empty()) {
-    // Unreachable is a usage problem (2), not a verdict.
-    th::conform::RunClock rc;
-    auto probe = th::conform::exchange(a.target, rc, {"GET", "/api/v1/tasks/taskconform-probe", "", "", "Bearer " + a.token}, 5000);
-    if (probe.status == 0) {
-      std::fprintf(stderr, "taskconform: the target %s does not answer: %s\n", a.target.url().c_str(), probe.error.c_str());
-      return 2;
-    }
+  return -1;
+}
+
+// Unreachable is a usage problem (2), not a verdict; -1 when the target answers.
+int probe_target(const RunArgs& a) {
+  if (a.target_url.empty()) return -1;
+  th::conform::RunClock rc;
+  auto probe = th::conform::exchange(a.target, rc, {"GET", "/api/v1/tasks/taskconform-probe", "", "", "Bearer " + a.token}, 5000);
+  if (probe.status == 0) {
+    std::fprintf(stderr, "taskconform: the target %s does not answer: %s\n", a.target.url().c_str(), probe.error.c_str());
+    return 2;
   }
-  if (!a.target_url.empty()) th::conform::set_max_requests_per_second(a.max_rps);
-  // SIGINT: finish the current scenario's clean-up, write the reports, stop.
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigaction(SIGINT, &sa, nullptr);
-  a.tolerance_ms = calibrate(a);
-  const bool progress = isatty(STDERR_FILENO);
+  return -1;
+}
+
+void print_scenario(const th::conform::ScenarioOutcome& sc) {
+  const auto& r = sc.run;
+  std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
+              static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());
+  for (const auto& f : r.failures) std::printf("    %s: %s\n", sc.file.c_str(), f.c_str());
+  for (const auto& f : r.findings) std::printf("    %s: %s\n", sc.file.c_str(), f.describe().c_str());
+  for (const auto& d : r.diagnostics) std::printf("    diagnostic (the model differs): %s\n", d.c_str());
+  std::fflush(stdout);
+}
+
+// Plays every scenario (--repeat times) against the target or the embedded server
+// and judges every rule. verbose: progress, a line per scenario, the model's second
+// opinion; quiet runs (mutants, variants, matrix) print nothing. 2 when a cassette
+// cannot be written, else -1.
+int play_suite(const RunArgs& a, const std::vector<th::Scenario>& scenarios, const std::vector<std::string>& played_files,
+               bool verbose, th::conform::SuiteResult& suite) {
+  const bool progress = verbose && isatty(STDERR_FILENO);
   // Run tags come from --seed when given (reproducible), else from the OS.
   std::mt19937_64 rng(a.seed ? *a.seed : std::random_device{}());
-  th::conform::SuiteResult suite;
   suite.target = a.target_url.empty() ? "the reference server, in-process" : a.target.url();
   th::conform::RunClock wall;
   size_t done = 0;
@@ -512,7 +520,7 @@ int cmd_run(const std::vector<std::string>& args) {
       if (progress) std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", ++done, scenarios.size() * static_cast<size_t>(a.repeat), sc.name.c_str());
       auto r = a.target_url.empty() ? run_embedded(sc, a) : run_target(sc, a, rng);
       if (progress) std::fprintf(stderr, "\r\033[K");
-      if (r.verdict == th::conform::Verdict::kPass || r.verdict == th::conform::Verdict::kFail) {
+      if (verbose && (r.verdict == th::conform::Verdict::kPass || r.verdict == th::conform::Verdict::kFail)) {
         // The second opinion: the model's prediction for the same scenario.
         th::TraceWriter trace;
         const th::PlayResult predicted = th::play_scenario(sc, 1, trace);
@@ -524,19 +532,10 @@ int cmd_run(const std::vector<std::string>& args) {
         const std::string name = a.repeat > 1 ? sc.name + "-" + std::to_string(rep + 1) : sc.name;
         if (!write_cassette(a, scenario_doc(sc), name, r, err)) return usage_error(err);
       }
-      std::printf("%-12s %-30s %5lld ms%s%s\n", th::conform::to_name(r.verdict), sc.name.c_str(),
-                  static_cast<long long>(r.wall_ms), r.reason.empty() ? "" : "  ", r.reason.c_str());
-      for (const auto& f : r.failures) std::printf("    %s: %s\n", sc.file.c_str(), f.c_str());
-      for (const auto& f : r.findings) std::printf("    %s: %s\n", sc.file.c_str(), f.describe().c_str());
-      for (const auto& d : r.diagnostics) std::printf("    diagnostic (the model differs): %s\n", d.c_str());
-      std::fflush(stdout);
       suite.scenarios.push_back({sc.name, sc.file, sc.title, std::move(r), sc.rules});
+      if (verbose) print_scenario(suite.scenarios.back());
     }
   }
-  int counts[th::conform::kVerdictCount] = {};
-  for (const auto& sc : suite.scenarios) ++counts[static_cast<int>(sc.run.verdict)];
-  std::printf("taskconform: scenarios: %d passed, %d failed, %d skipped, %d errors\n\n", counts[0], counts[1], counts[3],
-              counts[4]);
   for (const auto& sc : suite.scenarios) {
     if (sc.run.verdict == th::conform::Verdict::kPass || sc.run.verdict == th::conform::Verdict::kFail) {
       if (!sc.run.record.virtual_time) suite.virtual_time = false;
@@ -551,11 +550,22 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   suite.rules = th::conform::judge(suite.scenarios, all_rules(), select_rules(a), left_out);
   suite.wall_ms = wall.now_us() / 1000;
-  th::reports::ReportOptions ro;
-  ro.dir = a.report_dir;
-  ro.rerun_prefix = rerun_prefix(a);
-  print_rules(suite, ro);
-  // A baseline's expected failures do not fail the run; those that now pass are stale.
+  return -1;
+}
+
+void print_scenario_counts(const th::conform::SuiteResult& suite) {
+  int counts[th::conform::kVerdictCount] = {};
+  int findings = 0;
+  for (const auto& sc : suite.scenarios) {
+    ++counts[static_cast<int>(sc.run.verdict)];
+    findings += static_cast<int>(sc.run.findings.size());
+  }
+  std::printf("taskconform: scenarios: %d passed, %d failed, %d skipped, %d errors; %d findings below MUST\n\n", counts[0],
+              counts[1], counts[3], counts[4], findings);
+}
+
+// A baseline's expected failures do not fail the run; those that now pass are stale.
+void apply_baseline(const std::set<std::string>& baseline, th::conform::SuiteResult& suite) {
   for (auto& r : suite.rules) {
     if (!baseline.count(r.rule->id)) continue;
     if (r.verdict == th::conform::Verdict::kPass) {
@@ -565,6 +575,34 @@ int cmd_run(const std::vector<std::string>& args) {
       r.verdict = th::conform::Verdict::kSkip;
     }
   }
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  RunArgs a;
+  if (int status = parse_run(args, a); status >= 0) return status;
+  std::set<std::string> baseline;
+  if (!a.baseline_path.empty()) {
+    std::string err;
+    if (!read_baseline(a.baseline_path, baseline, err)) return usage_error(err);
+  }
+  std::vector<th::Scenario> scenarios;
+  std::vector<std::string> played_files;
+  if (int status = load_scenarios(a, scenarios, played_files); status >= 0) return status;
+  if (int status = probe_target(a); status >= 0) return status;
+  if (!a.target_url.empty()) th::conform::set_max_requests_per_second(a.max_rps);
+  // SIGINT: finish the current scenario's clean-up, write the reports, stop.
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  a.tolerance_ms = calibrate(a);
+  th::conform::SuiteResult suite;
+  if (int status = play_suite(a, scenarios, played_files, true, suite); status >= 0) return status;
+  print_scenario_counts(suite);
+  th::reports::ReportOptions ro;
+  ro.dir = a.report_dir;
+  ro.rerun_prefix = rerun_prefix(a);
+  print_rules(suite, ro);
+  apply_baseline(baseline, suite);
   std::string err;
   if (!th::reports::write_reports(suite, ro, err)) {
     std::fprintf(stderr, "taskconform: %s\n", err.c_str());
@@ -677,30 +715,35 @@ int cmd_fuzz(const std::vector<std::string>& args) {
   return 1;
 }
 
-// Plays every scenario on the embedded server with a.mutant and judges the rules.
+// Plays every scenario on the embedded server (with a.mutant / a.variants) and judges
+// the rules, quietly.
 th::conform::SuiteResult run_suite_quietly(const RunArgs& a, const std::vector<th::Scenario>& scenarios) {
   th::conform::SuiteResult suite;
-  for (const auto& sc : scenarios) suite.scenarios.push_back({sc.name, sc.file, sc.title, run_embedded(sc, a), sc.rules});
-  suite.rules = th::conform::judge(suite.scenarios, all_rules(), select_rules(a));
+  play_suite(a, scenarios, a.files, false, suite);
   return suite;
 }
 
-// What the suite did to one mutant: the MUST rules that failed (its killers) and the
-// scenarios whose expectations failed (shown, but no kill: they are not rules).
+std::vector<std::string> failed_rules(const th::conform::SuiteResult& suite, th::conform::Level level) {
+  std::vector<std::string> out;
+  for (const auto& r : suite.rules) {
+    if (r.verdict == th::conform::Verdict::kFail && r.rule->level == level) out.push_back(r.rule->id);
+  }
+  return out;
+}
+
+// What the suite did to one mutant: the rules that failed, by level (its killers), and
+// the scenarios whose MUST expectations failed (shown, but no kill: they are not rules).
+// A mutant that breaks only one of our decisions dies at SHOULD: that is its level.
 struct MutantOutcome {
   std::string name;
-  std::vector<std::string> rules;
+  std::vector<std::string> must_rules, should_rules;
   std::vector<std::string> scenarios_failed;
-  bool killed() const { return !rules.empty(); }
+  bool killed() const { return !must_rules.empty() || !should_rules.empty(); }
+  const char* level() const { return !must_rules.empty() ? "MUST" : !should_rules.empty() ? "SHOULD" : ""; }
 };
 
-MutantOutcome run_mutant(RunArgs a, th::Mutant m, const std::vector<th::Scenario>& scenarios) {
-  a.mutant = m;
-  const auto suite = run_suite_quietly(a, scenarios);
-  MutantOutcome out{std::string(th::to_name(m)), {}, {}};
-  for (const auto& r : suite.rules) {
-    if (r.verdict == th::conform::Verdict::kFail && r.rule->level == th::conform::Level::kMust) out.rules.push_back(r.rule->id);
-  }
+MutantOutcome judge_mutant(const std::string& name, const th::conform::SuiteResult& suite) {
+  MutantOutcome out{name, failed_rules(suite, th::conform::Level::kMust), failed_rules(suite, th::conform::Level::kShould), {}};
   for (const auto& sc : suite.scenarios) {
     if (sc.run.verdict == th::conform::Verdict::kFail || sc.run.verdict == th::conform::Verdict::kError) {
       out.scenarios_failed.push_back(sc.name);
@@ -715,36 +758,96 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-// taskconform mutants [--json]: the suite against each mutant of the reference server.
-// A mutant is killed when a MUST rule fails against it. The run passes when the
-// correct server passes, every mutant is killed, and every MUST rule is broken by some
-// mutant (a rule no mutant breaks is not yet proven able to fail).
-int cmd_mutants(const std::vector<std::string>& args) {
-  bool as_json = false;
-  for (const auto& k : args) {
-    if (k != "--json") return usage_error("unknown mutants option " + k);
-    as_json = true;
+// One column of a matrix: the suite's reports in DIR/NAME/, and the column.
+th::reports::MatrixColumn matrix_column(const std::string& dir, const std::string& name, const std::string& kind,
+                                        th::conform::SuiteResult suite, bool as_expected, const std::string& outcome,
+                                        const std::string& rerun) {
+  th::reports::ReportOptions ro;
+  ro.dir = (std::filesystem::path(dir) / name).string();
+  ro.rerun_prefix = rerun;
+  std::string err;
+  if (!th::reports::write_reports(suite, ro, err)) std::fprintf(stderr, "taskconform: %s\n", err.c_str());
+  return {name, kind, name + "/index.html", as_expected, outcome, std::move(suite)};
+}
+
+bool write_matrix_or_say(const std::string& dir, const std::string& title,
+                         const std::vector<th::reports::MatrixColumn>& columns, bool quiet) {
+  std::string err;
+  if (!th::reports::write_matrix(dir, title, columns, err)) {
+    std::fprintf(stderr, "taskconform: %s\n", err.c_str());
+    return false;
   }
+  std::error_code ec;
+  std::fprintf(quiet ? stderr : stdout, "matrix: %s\n", std::filesystem::absolute(std::filesystem::path(dir) / "matrix.html", ec).string().c_str());
+  return true;
+}
+
+// Options of the commands that run the whole suite against several servers:
+// --json and --report-dir DIR (default reports/out/NAME).
+struct SweepArgs {
+  bool as_json = false;
+  std::string report_dir;
+};
+
+int parse_sweep(const std::vector<std::string>& args, const char* command, SweepArgs& s, std::vector<std::string>* rest = nullptr) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--json") {
+      s.as_json = true;
+    } else if (args[i] == "--report-dir") {
+      if (i + 1 >= args.size() || args[i + 1].empty()) return usage_error("--report-dir takes a folder");
+      s.report_dir = args[++i];
+    } else if (rest) {
+      rest->push_back(args[i]);
+    } else {
+      return usage_error(std::string("unknown ") + command + " option " + args[i]);
+    }
+  }
+  if (s.report_dir.empty()) s.report_dir = std::string("reports/out/") + command;
+  return -1;
+}
+
+// taskconform mutants [--json] [--report-dir DIR]: the suite against each mutant of the
+// reference server. A mutant is killed when a MUST rule fails against it, or, for one
+// that breaks only a decision, a SHOULD rule. The run passes when the correct server
+// passes, every mutant is killed, and every MUST rule is broken by some mutant (a rule
+// no mutant breaks is not yet proven able to fail). Writes the matrix and a report per
+// server into DIR.
+int cmd_mutants(const std::vector<std::string>& args) {
+  SweepArgs sw;
+  if (int status = parse_sweep(args, "mutants", sw); status >= 0) return status;
   RunArgs a;
   if (int status = parse_run({}, a); status >= 0) return status;
   std::vector<th::Scenario> scenarios;
   for (const auto& f : a.files) scenarios.push_back(th::load_scenario(f));
-  const bool correct_passes = th::conform::exit_status(run_suite_quietly(a, scenarios), false) == 0;
+  std::vector<th::reports::MatrixColumn> columns;
+  auto correct = run_suite_quietly(a, scenarios);
+  const bool correct_passes = th::conform::exit_status(correct, false) == 0;
+  columns.push_back(matrix_column(sw.report_dir, "correct", "reference", std::move(correct), correct_passes,
+                                  correct_passes ? "passes" : "FAILS", "taskconform run"));
   size_t name_width = 0;
   for (th::Mutant m : th::all_mutants()) name_width = std::max(name_width, th::to_name(m).size());
   nlohmann::json out = {{"mutants", nlohmann::json::array()}};
   std::set<std::string> proven;
-  size_t killed = 0;
+  size_t killed = 0, at_should = 0;
   for (th::Mutant m : th::all_mutants()) {
-    const MutantOutcome o = run_mutant(a, m, scenarios);
-    proven.insert(o.rules.begin(), o.rules.end());
+    a.mutant = m;
+    auto suite = run_suite_quietly(a, scenarios);
+    const MutantOutcome o = judge_mutant(std::string(th::to_name(m)), suite);
+    proven.insert(o.must_rules.begin(), o.must_rules.end());
     killed += o.killed();
-    out["mutants"].push_back({{"name", o.name}, {"killed", o.killed()}, {"rules", o.rules}, {"scenarios", o.scenarios_failed}});
-    if (!as_json) {
+    at_should += o.killed() && o.must_rules.empty();
+    out["mutants"].push_back({{"name", o.name}, {"killed", o.killed()}, {"level", o.level()}, {"rules", o.must_rules},
+                              {"shouldRules", o.should_rules}, {"scenarios", o.scenarios_failed}});
+    const std::string line = !o.killed() ? "(scenarios failing: " + std::to_string(o.scenarios_failed.size()) + ")"
+                             : !o.must_rules.empty() ? "MUST: " + joined(o.must_rules)
+                                                     : "SHOULD only (breaks a decision): " + joined(o.should_rules);
+    if (!sw.as_json) {
       std::printf("%-8s %-*s  %s\n", o.killed() ? "KILLED" : "SURVIVED", static_cast<int>(name_width), o.name.c_str(),
-                  o.killed() ? joined(o.rules).c_str()
-                             : ("(scenarios failing: " + std::to_string(o.scenarios_failed.size()) + ")").c_str());
+                  line.c_str());
     }
+    columns.push_back(matrix_column(sw.report_dir, o.name, "mutant", std::move(suite), o.killed(),
+                                    o.killed() ? std::string("killed at ") + o.level() : "SURVIVED",
+                                    "taskconform run --mutant " + o.name));
   }
   std::vector<std::string> unproven;
   for (const auto& r : th::conform::rule_catalog()) {
@@ -752,14 +855,19 @@ int cmd_mutants(const std::vector<std::string>& args) {
   }
   const size_t total = th::all_mutants().size();
   out["score"] = static_cast<double>(killed) / static_cast<double>(total);
+  out["killedOnlyAtShould"] = at_should;
   out["correctServerPasses"] = correct_passes;
   out["mustRulesNotYetProven"] = unproven;
-  if (as_json) {
+  if (!write_matrix_or_say(sw.report_dir, "taskconform mutants: every mutant against every rule", columns, sw.as_json)) {
+    return 2;
+  }
+  if (sw.as_json) {
     std::printf("%s\n", out.dump(2).c_str());
   } else {
     if (!unproven.empty()) std::printf("UNPROVEN MUST rules no mutant breaks: %s\n", joined(unproven).c_str());
-    std::printf("taskconform: %zu of %zu mutants killed; the correct server %s; MUST rules no mutant breaks yet: %zu\n",
-                killed, total, correct_passes ? "passes" : "FAILS", unproven.size());
+    std::printf("taskconform: %zu of %zu mutants killed (%zu only at SHOULD); the correct server %s; MUST rules no mutant "
+                "breaks yet: %zu\n",
+                killed, total, at_should, correct_passes ? "passes" : "FAILS", unproven.size());
   }
   return correct_passes && killed == total && unproven.empty() ? 0 : 1;
 }
@@ -776,14 +884,16 @@ int cmd_list(const std::vector<std::string>& args) {
   if (as_json) {
     nlohmann::json out = {{"suiteVersion", th::conform::kSuiteVersion}, {"rules", nlohmann::json::array()}};
     for (const auto& r : th::conform::rule_catalog()) {
-      out["rules"].push_back({{"id", r.id}, {"level", th::conform::to_name(r.level)}, {"family", r.family},
-                              {"sentence", r.sentence}, {"leastEvidence", r.least_evidence}});
+      out["rules"].push_back({{"id", r.id}, {"level", th::conform::to_name(r.level)}, {"basis", th::conform::to_name(r.basis)},
+                              {"source", r.source}, {"family", r.family}, {"sentence", r.sentence},
+                              {"leastEvidence", r.least_evidence}});
     }
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
   for (const auto& r : th::conform::rule_catalog()) {
-    std::printf("%-16s %-6s %-15s %s\n", r.id.c_str(), th::conform::to_name(r.level), r.family.c_str(), r.sentence.c_str());
+    std::printf("%-16s %-6s %-10s %-15s %s\n    basis: %s\n", r.id.c_str(), th::conform::to_name(r.level),
+                th::conform::to_name(r.basis), r.family.c_str(), r.sentence.c_str(), r.source.c_str());
   }
   return 0;
 }

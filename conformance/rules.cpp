@@ -1005,7 +1005,7 @@ RuleResult frames_in_order(const RunRecord& r) {
 
 Rule rule(std::string id, Level level, std::string family, std::string sentence, std::string least,
           std::function<RuleResult(const RunRecord&)> fn) {
-  return Rule{std::move(id), level, std::move(family), std::move(sentence), std::move(least), std::move(fn)};
+  return Rule{std::move(id), level, std::move(family), std::move(sentence), std::move(least), std::move(fn), Basis::kDocumented, ""};
 }
 
 }  // namespace
@@ -1017,6 +1017,15 @@ const char* to_name(Level l) {
     case Level::kMay: return "MAY";
   }
   return "MUST";
+}
+
+const char* to_name(Basis b) {
+  switch (b) {
+    case Basis::kDocumented: return "documented";
+    case Basis::kDecision: return "decision";
+    case Basis::kPreference: return "preference";
+  }
+  return "documented";
 }
 
 const std::vector<Rule>& rule_catalog() {

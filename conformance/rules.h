@@ -15,6 +15,12 @@ namespace th::conform {
 enum class Level { kMust, kShould, kMay };
 const char* to_name(Level l);
 
+// What a rule rests on (design.md, "Levels"): a documented fact (MUST), one of our
+// decisions in lattice-tasks.md (SHOULD), or a preference recorded elsewhere or a
+// choice among legal answers (MAY).
+enum class Basis { kDocumented, kDecision, kPreference };
+const char* to_name(Basis b);  // "documented", "decision", "preference"
+
 struct Violation {
   std::string where;  // a stream name or a step path
   int64_t t_ms = 0;
@@ -37,6 +43,8 @@ struct Rule {
   std::string sentence;
   std::string least_evidence;
   std::function<RuleResult(const RunRecord&)> check;
+  Basis basis = Basis::kDocumented;
+  std::string source;  // the sentence, SDK behaviour or decision entry it rests on
 };
 
 const std::vector<Rule>& rule_catalog();

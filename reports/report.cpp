@@ -82,7 +82,8 @@ std::string json_report(const SuiteResult& s, const ReportOptions& o) {
                               {"wallMs", sc.run.wall_ms}});
   }
   for (const auto& r : s.rules) {
-    json rule = {{"id", r.rule->id}, {"level", conform::to_name(r.rule->level)}, {"family", r.rule->family},
+    json rule = {{"id", r.rule->id}, {"level", conform::to_name(r.rule->level)}, {"basis", conform::to_name(r.rule->basis)},
+                 {"source", r.rule->source}, {"family", r.rule->family},
                  {"sentence", r.rule->sentence}, {"leastEvidence", r.rule->least_evidence},
                  {"verdict", conform::to_name(r.verdict)}, {"summary", r.summary}, {"results", json::array()}};
     for (const auto& per : r.results) {
@@ -311,7 +312,7 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e5e8;vertical-a
 .v{font-weight:600;border-radius:4px;padding:1px 6px;font-size:12px}
 .PASS{background:#dff3e6;color:#17663a}.FAIL{background:#fbe0e0;color:#a11c1c}
 .INCONCLUSIVE,.SKIP{background:#fff1d6;color:#8a5a00}.NOT-RUN{background:#eceef1;color:#5b6472}
-.finding{font-size:13px;margin:2px 0 0 0}.finding.SHOULD{color:#8a5a00}.finding.MAY{color:#5b6472}.ERROR{background:#f2d6f5;color:#7b1f86}
+.src{color:#5b6472;font-size:12px}.finding{font-size:13px;margin:2px 0 0 0}.finding.SHOULD{color:#8a5a00}.finding.MAY{color:#5b6472}.ERROR{background:#f2d6f5;color:#7b1f86}
 .viol{color:#a11c1c;font-size:13px;margin:2px 0 0 0} code{font-size:12px;background:#f4f5f7;padding:1px 4px}
 td:first-child code{white-space:nowrap} .diag{color:#8a5a00;font-size:13px}
 text.row,text.axis{font-size:11px;fill:#5b6472} .legend span{margin-right:14px;font-size:12px}
@@ -337,12 +338,14 @@ std::string html_report(const SuiteResult& s, const ReportOptions& o) {
     << s.scenarios.size() << " scenarios &middot; rules: <span id=\"counts\">" << counts[0] << " passed, " << counts[1]
     << " failed, " << counts[2] << " inconclusive, " << counts[static_cast<int>(Verdict::kNotRun)]
     << " not run</span> &middot; " << s.wall_ms << " ms</div>\n";
-  h << "<h2>Rules</h2>\n<table id=\"rules\"><tr><th>rule</th><th>level</th><th>verdict</th><th>what it checks</th><th>evidence</th></tr>\n";
+  h << "<h2>Rules</h2>\n<table id=\"rules\"><tr><th>rule</th><th>level</th><th>basis</th><th>verdict</th><th>what it checks</th><th>evidence</th></tr>\n";
   for (const auto& r : s.rules) {
     const char* v = conform::to_name(r.verdict);
     h << "<tr class=\"rule\" data-rule=\"" << xml_escape(r.rule->id) << "\" data-verdict=\"" << v << "\"><td><code>"
-      << xml_escape(r.rule->id) << "</code></td><td>" << conform::to_name(r.rule->level) << "</td><td><span class=\"v "
-      << css_class(r.verdict) << "\">" << v << "</span></td><td>" << xml_escape(r.rule->sentence) << "</td><td>" << xml_escape(r.summary);
+      << xml_escape(r.rule->id) << "</code></td><td>" << conform::to_name(r.rule->level) << "</td><td title=\""
+      << xml_escape(r.rule->source) << "\">" << conform::to_name(r.rule->basis) << "</td><td><span class=\"v "
+      << css_class(r.verdict) << "\">" << v << "</span></td><td>" << xml_escape(r.rule->sentence)
+      << "<div class=\"src\">" << xml_escape(r.rule->source) << "</div></td><td>" << xml_escape(r.summary);
     for (const auto& per : r.results) {
       if (per.result.outcome != Outcome::kFail) continue;
       const ScenarioOutcome* sc = find_scenario(s, per.scenario);
