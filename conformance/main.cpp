@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <chrono>
 #include <memory>
 #include <atomic>
@@ -71,7 +73,14 @@ constexpr const char* kUsage =
     "      embedded server; --record DIR also records the smallest failing workload\n"
     "      as a cassette. Exit 1 when a workload failed.\n"
     "  taskconform list [--json]     the rule catalog\n"
-    "  taskconform mutants [--json]  the suite against each deliberately broken server\n"
+    "  taskconform mutants [--json] [--report-dir DIR]\n"
+    "      The suite against each deliberately broken server; says at which level\n"
+    "      each died; writes matrix.html, matrix.json and a report per server to DIR\n"
+    "      (default reports/out/mutants).\n"
+    "  taskconform matrix --target NAME=URL... [--token-file NAME=FILE] [--json]\n"
+    "                     [--report-dir DIR] [run options]\n"
+    "      The suite against each server, one matrix (default reports/out/matrix).\n"
+    "      Tokens: --token-file NAME=FILE, TASKCONFORM_TOKEN_NAME or TASKCONFORM_TOKEN.\n"
     "  Every command takes --dialect NAME (default and, so far, only: lattice-rest).\n"
     "  taskconform --help\n"
     "exit status: 0 every selected MUST rule passed (--strict: and SHOULD), 1 a rule\n"
@@ -872,6 +881,86 @@ int cmd_mutants(const std::vector<std::string>& args) {
   return correct_passes && killed == total && unproven.empty() ? 0 : 1;
 }
 
+// A matrix target's token: --token-file NAME=FILE, else TASKCONFORM_TOKEN_<NAME> (upper
+// case, other characters as _), else TASKCONFORM_TOKEN. Never from the command line.
+std::string matrix_token(const std::string& name, const std::map<std::string, std::string>& files, std::string& err) {
+  if (auto it = files.find(name); it != files.end()) {
+    std::ifstream in(it->second);
+    std::string token;
+    if (!in || !std::getline(in, token) || token.empty()) err = "cannot read a token for " + name + " from " + it->second;
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    return token;
+  }
+  std::string env = "TASKCONFORM_TOKEN_";
+  for (char c : name) env += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';
+  if (const char* t = std::getenv(env.c_str()); t && *t) return t;
+  if (const char* t = std::getenv("TASKCONFORM_TOKEN"); t && *t) return t;
+  err = "no token for " + name + ": give --token-file " + name + "=FILE, or set " + env + " or TASKCONFORM_TOKEN";
+  return "";
+}
+
+// taskconform matrix --target NAME=URL... [--token-file NAME=FILE] [--report-dir DIR]
+// [--json] [run options]: the suite against each server, one matrix.
+int cmd_matrix(const std::vector<std::string>& args) {
+  SweepArgs sw;
+  std::vector<std::string> rest, shared;
+  if (int status = parse_sweep(args, "matrix", sw, &rest); status >= 0) return status;
+  std::vector<std::pair<std::string, std::string>> targets;
+  std::map<std::string, std::string> token_files;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    const bool pair_option = rest[i] == "--target" || rest[i] == "--token-file";
+    if (!pair_option) {
+      if (rest[i] == "--token") return usage_error("matrix takes tokens from --token-file NAME=FILE or the environment");
+      shared.push_back(rest[i]);
+      continue;
+    }
+    const std::string v = i + 1 < rest.size() ? rest[++i] : "";
+    const size_t eq = v.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) return usage_error(rest[i - 1] + " takes NAME=VALUE");
+    const std::string name = v.substr(0, eq);
+    if (name.find_first_of("/\\. ") != std::string::npos) return usage_error("a matrix NAME is a plain word: " + name);
+    if (rest[i - 1] == "--target") {
+      targets.emplace_back(name, v.substr(eq + 1));
+    } else {
+      token_files[name] = v.substr(eq + 1);
+    }
+  }
+  if (targets.empty()) return usage_error("matrix needs at least one --target NAME=URL");
+  std::vector<th::reports::MatrixColumn> columns;
+  nlohmann::json out = {{"servers", nlohmann::json::array()}};
+  bool all_pass = true;
+  for (const auto& [name, url] : targets) {
+    std::string err;
+    const std::string token = matrix_token(name, token_files, err);
+    if (!err.empty()) return usage_error(err);
+    std::vector<std::string> run_args = shared;
+    run_args.insert(run_args.end(), {"--target", url, "--token", token});
+    RunArgs a;
+    if (int status = parse_run(run_args, a); status >= 0) return status;
+    std::vector<th::Scenario> scenarios;
+    std::vector<std::string> played_files;
+    if (int status = load_scenarios(a, scenarios, played_files); status >= 0) return status;
+    if (int status = probe_target(a); status >= 0) return status;
+    th::conform::set_max_requests_per_second(a.max_rps);
+    a.tolerance_ms = calibrate(a);
+    th::conform::SuiteResult suite;
+    if (int status = play_suite(a, scenarios, played_files, false, suite); status >= 0) return status;
+    const bool passes = th::conform::exit_status(suite, a.strict) == 0;
+    all_pass = all_pass && passes;
+    const auto must = failed_rules(suite, th::conform::Level::kMust);
+    out["servers"].push_back({{"name", name}, {"target", url}, {"passes", passes}, {"failedMust", must},
+                              {"failedShould", failed_rules(suite, th::conform::Level::kShould)}});
+    if (!sw.as_json) std::printf("%-6s %-20s %s %s\n", passes ? "PASS" : "FAIL", name.c_str(), url.c_str(), joined(must).c_str());
+    columns.push_back(matrix_column(sw.report_dir, name, "target", std::move(suite), passes, passes ? "passes" : "fails",
+                                    "taskconform run --target " + shell_quote(url) + " --token-file TOKEN_FILE"));
+    if (g_interrupted) break;
+  }
+  if (!write_matrix_or_say(sw.report_dir, "taskconform matrix", columns, sw.as_json)) return 2;
+  if (sw.as_json) std::printf("%s\n", out.dump(2).c_str());
+  if (g_interrupted) return 130;
+  return all_pass ? 0 : 1;
+}
+
 int cmd_list(const std::vector<std::string>& args) {
   bool as_json = false;
   for (const auto& k : args) {
@@ -921,6 +1010,7 @@ int main(int argc, char** argv) {
   if (cmd == "run") return cmd_run(args);
   if (cmd == "list") return cmd_list(args);
   if (cmd == "mutants") return cmd_mutants(args);
+  if (cmd == "matrix") return cmd_matrix(args);
   if (cmd == "fuzz") return cmd_fuzz(args);
   return usage_error("unknown command \"" + cmd + "\"");
 }

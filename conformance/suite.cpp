@@ -18,6 +18,9 @@ std::string not_run_reason(const Rule& rule, const std::vector<ScenarioOutcome>&
   std::string reason;
   for (const auto& sc : scenarios) {
     if (!lists(sc.rules, rule.id)) continue;
+    // One that ran and did not exercise it (on this target it had nothing to show)
+    // leaves the question to the others; one that errored or was throttled does not.
+    if (played(sc)) continue;
     if (sc.run.verdict != Verdict::kSkip) return "";
     if (reason.empty()) reason = sc.name + " skipped: " + sc.run.reason;
   }
@@ -32,12 +35,12 @@ RuleVerdict judge_one(const Rule* rule, const std::vector<ScenarioOutcome>& scen
   RuleVerdict v;
   v.rule = rule;
   int pass = 0, fail = 0;
-  std::string short_of;
+  std::string short_of, unexercised;
   for (const auto& sc : scenarios) {
     if (!played(sc)) continue;  // no record
     RuleResult r = rule->check(sc.run.record);
     if (r.outcome == Outcome::kNotApplicable) {
-      if (lists(sc.rules, rule->id) && short_of.empty()) short_of = sc.name + " ran but did not exercise it";
+      if (lists(sc.rules, rule->id) && unexercised.empty()) unexercised = sc.name + " ran but did not exercise it";
       continue;
     }
     if (r.outcome == Outcome::kPass) ++pass;
@@ -56,7 +59,7 @@ RuleVerdict judge_one(const Rule* rule, const std::vector<ScenarioOutcome>& scen
     v.summary = "not run: " + why;
   } else {
     v.verdict = Verdict::kInconclusive;  // too little evidence is never a PASS
-    v.summary = short_of.empty() ? "no scenario exercised it" : short_of;
+    v.summary = !short_of.empty() ? short_of : !unexercised.empty() ? unexercised : "no scenario exercised it";
   }
   return v;
 }
