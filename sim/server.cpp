@@ -230,9 +230,14 @@ void ReferenceServer::churn_foreign_task() {
   churn_timer_.reset();
   Rng& rng = *foreign_rng_;
   const std::string id = foreign_id(rng.below(kForeignTasks));
-  const TaskStatus to = kForeignStatuses[rng.below(std::size(kForeignStatuses))];
   auto task = service_->get_task(id);
-  if (task.ok() && task.value()->status.status != to && !is_terminal(task.value()->status.status)) {
+  if (task.ok() && !is_terminal(task.value()->status.status)) {
+    // Always another status: one foreign UPDATE per tick.
+    const size_t n = std::size(kForeignStatuses);
+    const size_t from = static_cast<size_t>(
+        std::find(std::begin(kForeignStatuses), std::end(kForeignStatuses), task.value()->status.status) -
+        std::begin(kForeignStatuses));
+    const TaskStatus to = kForeignStatuses[(from + 1 + rng.below(n - 1)) % n];
     UpdateStatusRequest u;
     u.status_version = task.value()->status_version;
     u.new_status.status = to;
