@@ -5,6 +5,7 @@
 
 #include "scenarios/format/strict_json.h"
 #include "scenarios/format/timefmt.h"
+#include "sim/variant.h"
 
 namespace th {
 namespace {
@@ -35,6 +36,12 @@ json status_to_json(const StatusInfo& s) {
 
 // ---- decoding ----------------------------------------------------------------
 
+// The end of reading an object: a field nobody asked for is a 400, unless the
+// unknown-fields-ignored variant lets it pass (as proto3 JSON parsers may).
+void done(const ObjectReader& r, bool strict) {
+  if (strict) r.finish();
+}
+
 template <typename E>
 E parse_enum(std::optional<E> (*parse)(std::string_view), const std::string& name,
              const std::string& path, const char* what) {
@@ -55,7 +62,7 @@ json object_or_absent(ObjectReader& r, const char* key) {
   return v;
 }
 
-CreateTaskRequest parse_create(const json& body) {
+CreateTaskRequest parse_create(const json& body, bool strict) {
   ObjectReader r(body, "body");
   CreateTaskRequest c;
   c.task_id = r.opt_string("taskId");
@@ -66,24 +73,24 @@ CreateTaskRequest parse_create(const json& body) {
   if (auto rel = r.opt_object("relations")) {
     c.assignee = object_or_absent(*rel, "assignee");
     c.parent_task_id = rel->string_or("parentTaskId", "");
-    rel->finish();
+    done(*rel, strict);
   }
   c.is_executed_elsewhere = r.opt_bool("isExecutedElsewhere").value_or(false);
   if (const json* e = r.opt_array("initialEntities")) c.initial_entities = *e;
   c.retry_strategy = object_or_absent(r, "retryStrategy");
   c.delivery_constraints = object_or_absent(r, "deliveryConstraints");
-  r.finish();
+  done(r, strict);
   return c;
 }
 
-StatusInfo parse_status_info(ObjectReader r) {
+StatusInfo parse_status_info(ObjectReader r, bool strict) {
   StatusInfo s;
   s.status = parse_enum(parse_task_status, r.required_string("status"), r.field_path("status"), "status");
   if (auto e = r.opt_object("taskError")) {
     TaskError te;
     if (auto code = e->opt_string("code")) te.code = parse_enum(parse_error_code, *code, e->field_path("code"), "error code");
     te.message = e->string_or("message", "");
-    e->finish();
+    done(*e, strict);
     s.task_error = te;
   }
   s.progress = r.opt_any("progress");
@@ -91,52 +98,52 @@ StatusInfo parse_status_info(ObjectReader r) {
   s.estimate = r.opt_any("estimate");
   s.allocation = object_or_absent(r, "allocation");
   if (auto st = r.opt_string("startTime")) s.start_time_ms = parse_time(*st, r.field_path("startTime"));
-  r.finish();
+  done(r, strict);
   return s;
 }
 
-UpdateStatusRequest parse_update(const json& body) {
+UpdateStatusRequest parse_update(const json& body, bool strict) {
   ObjectReader r(body, "body");
   UpdateStatusRequest u;
   u.status_version = r.required_int("statusVersion");
-  u.new_status = parse_status_info(r.required_object("newStatus"));
+  u.new_status = parse_status_info(r.required_object("newStatus"), strict);
   u.author = object_or_absent(r, "author");
-  r.finish();
+  done(r, strict);
   return u;
 }
 
-json parse_cancel(const json& body) {
+json parse_cancel(const json& body, bool strict) {
   ObjectReader r(body, "body");
   json author = object_or_absent(r, "author");
-  r.finish();
+  done(r, strict);
   return author;
 }
 
-TaskQuery parse_query(const json& body) {
+TaskQuery parse_query(const json& body, bool strict) {
   ObjectReader r(body, "body");
   TaskQuery q;
   q.page_token = r.string_or("pageToken", "");
   if (auto p = r.opt_string("parentTaskId"); p && !p->empty()) q.parent_task_id = p;
   if (auto f = r.opt_object("statusFilter")) {
     q.status = parse_enum(parse_task_status, f->required_string("status"), f->field_path("status"), "status");
-    f->finish();
+    done(*f, strict);
   }
   if (auto t = r.opt_object("updateTimeRange")) {
     if (auto s = t->opt_string("startTime")) q.update_start_ms = parse_time(*s, t->field_path("startTime"));
     if (auto e = t->opt_string("endTime")) q.update_end_ms = parse_time(*e, t->field_path("endTime"));
-    t->finish();
+    done(*t, strict);
   }
-  r.finish();
+  done(r, strict);
   return q;
 }
 
-void parse_task_type(ObjectReader t, StreamRequest& s) {
+void parse_task_type(ObjectReader t, StreamRequest& s, bool strict) {
   s.task_type_urls = t.opt_string_array("taskTypeUrls");
   s.task_type_prefix = t.opt_string("taskTypePrefix");
-  t.finish();
+  done(t, strict);
 }
 
-void parse_status_filter(ObjectReader f, StreamRequest& s) {
+void parse_status_filter(ObjectReader f, StreamRequest& s, bool strict) {
   StatusFilterSpec spec;
   if (const json* list = f.opt_array("statuses")) {
     for (size_t i = 0; i < list->size(); ++i) {
@@ -148,30 +155,30 @@ void parse_status_filter(ObjectReader f, StreamRequest& s) {
   if (auto ft = f.opt_string("filterType")) {
     spec.filter_type = parse_enum(parse_filter_type, *ft, f.field_path("filterType"), "filter type");
   }
-  f.finish();
+  done(f, strict);
   s.status_filter = spec;
 }
 
-StreamRequest parse_stream_request(const json& body) {
+StreamRequest parse_stream_request(const json& body, bool strict) {
   ObjectReader r(body, "body");
   StreamRequest s;
   s.heartbeat_interval_ms = r.opt_int("heartbeatIntervalMs");
   s.rate_limit_ms = r.opt_int("rateLimit").value_or(0);
   s.exclude_preexisting_tasks = r.opt_bool("excludePreexistingTasks").value_or(false);
-  if (auto t = r.opt_object("taskType")) parse_task_type(*t, s);
+  if (auto t = r.opt_object("taskType")) parse_task_type(*t, s, strict);
   if (auto u = r.opt_string("updateStartTime")) s.update_start_time_ms = parse_time(*u, r.field_path("updateStartTime"));
   if (auto p = r.opt_string("parentTaskId"); p && !p->empty()) s.parent_task_id = p;
   s.assignee = object_or_absent(r, "assignee");
-  if (auto f = r.opt_object("statusFilter")) parse_status_filter(*f, s);
-  r.finish();
+  if (auto f = r.opt_object("statusFilter")) parse_status_filter(*f, s, strict);
+  done(r, strict);
   return s;
 }
 
-AgentSelector parse_selector(ObjectReader& r) {
+AgentSelector parse_selector(ObjectReader& r, bool strict) {
   ObjectReader sel = r.required_object("agentSelector");
   AgentSelector out;
   auto ids = sel.opt_string_array("entityIds");
-  sel.finish();
+  done(sel, strict);
   if (!ids || ids->empty()) throw JsonError(sel.field_path("entityIds"), "must name at least one agent");
   out.entity_ids.insert(ids->begin(), ids->end());
   return out;
@@ -328,7 +335,19 @@ std::string sse_data(const StreamMessage& m, Mutant mutant) {
   return out.dump();
 }
 
+void use_integer_code(json& body) {
+  if (!body.is_object()) return;
+  auto it = body.find("code");
+  if (it != body.end() && it->is_string()) *it = integer_error_code(it->get<std::string>());
+}
+
 HttpResponse RestDialect::handle(const HttpRequest& req, ListenCallback on_listen_answer) {
+  HttpResponse res = answer(req, on_listen_answer);
+  if (options_.integer_error_codes && res.status >= 400) use_integer_code(res.body);
+  return res;
+}
+
+HttpResponse RestDialect::answer(const HttpRequest& req, ListenCallback& on_listen_answer) {
   const std::string path = req.target.substr(0, req.target.find('?'));
   const bool api = path.rfind("/api/v1/", 0) == 0;
   const bool harness = path.rfind("/_harness/", 0) == 0;
@@ -388,6 +407,7 @@ HttpResponse RestDialect::route(const HttpRequest& req, const std::string& path,
   const std::string& m = req.method;
   const size_t n = p.size();
   auto is = [&](size_t i, const char* s) { return i < n && p[i] == s; };
+  const bool strict = !options_.ignore_unknown_fields;
 
   if (p[0] == "_harness") {
     // POST /_harness/tasks/{id}/manual-control/frames: an operator's frame (test extension).
@@ -400,7 +420,7 @@ HttpResponse RestDialect::route(const HttpRequest& req, const std::string& path,
         f.epoch_micros = r.required_int("epochMicros");
         f.sequence = r.required_int("sequence");
         f.specification = r.opt_any("specification");
-        r.finish();
+        done(r, strict);
         auto res = service_.send_manual_control_frame(std::move(f));
         if (!res.ok()) return error_response(res.error().kind, res.error().message);
         HttpResponse out;
@@ -414,12 +434,12 @@ HttpResponse RestDialect::route(const HttpRequest& req, const std::string& path,
   // p[0] == "api", p[1] == "v1"
   if (n == 3 && is(2, "tasks")) {
     if (m != "POST") return method_not_allowed(m, "POST");
-    return with_body(req, [&](const json& b) { return task_response(service_.create_task(parse_create(b)), 201); });
+    return with_body(req, [&](const json& b) { return task_response(service_.create_task(parse_create(b, strict)), 201); });
   }
   if (n == 4 && is(2, "tasks") && (is(3, "query") || is(3, "stream")) && m == "POST") {
     if (p[3] == "query") {
       return with_body(req, [&](const json& b) {
-        auto page = service_.query_tasks(parse_query(b));
+        auto page = service_.query_tasks(parse_query(b, strict));
         if (!page.ok()) return error_response(page.error().kind, page.error().message);
         HttpResponse res;
         res.body = {{"tasks", json::array()}, {"nextPageToken", page.value().next_page_token}};
@@ -427,7 +447,7 @@ HttpResponse RestDialect::route(const HttpRequest& req, const std::string& path,
         return res;
       });
     }
-    return with_body(req, [&](const json& b) { return stream_response(service_.open_task_stream(parse_stream_request(b))); });
+    return with_body(req, [&](const json& b) { return stream_response(service_.open_task_stream(parse_stream_request(b, strict))); });
   }
   if (n == 4 && is(2, "tasks")) {
     if (m != "GET") return method_not_allowed(m, p[3] == "query" || p[3] == "stream" ? "GET, POST" : "GET");
@@ -436,16 +456,16 @@ HttpResponse RestDialect::route(const HttpRequest& req, const std::string& path,
   if (n == 5 && is(2, "tasks") && (is(4, "status") || is(4, "cancel"))) {
     if (m != "PUT") return method_not_allowed(m, "PUT");
     if (p[4] == "status") {
-      return with_body(req, [&](const json& b) { return task_response(service_.update_status(p[3], parse_update(b))); });
+      return with_body(req, [&](const json& b) { return task_response(service_.update_status(p[3], parse_update(b, strict))); });
     }
-    return with_body(req, [&](const json& b) { return task_response(service_.cancel_task(p[3], parse_cancel(b))); });
+    return with_body(req, [&](const json& b) { return task_response(service_.cancel_task(p[3], parse_cancel(b, strict))); });
   }
   if (n == 6 && is(2, "tasks") && is(4, "manual-control") && is(5, "stream")) {
     if (m != "POST") return method_not_allowed(m, "POST");
     return with_body(req, [&](const json& b) {
       ObjectReader r(b, "body");
       const int64_t hb = r.opt_int("heartbeatIntervalMs").value_or(0);
-      r.finish();
+      done(r, strict);
       return stream_response(service_.open_manual_control_stream(p[3], hb));
     });
   }
@@ -454,16 +474,16 @@ HttpResponse RestDialect::route(const HttpRequest& req, const std::string& path,
     if (p[3] == "stream") {
       return with_body(req, [&](const json& b) {
         ObjectReader r(b, "body");
-        AgentSelector sel = parse_selector(r);
+        AgentSelector sel = parse_selector(r, strict);
         const int64_t hb = r.opt_int("heartbeatIntervalMs").value_or(0);
-        r.finish();
+        done(r, strict);
         return stream_response(service_.open_agent_stream(sel, hb));
       });
     }
     return with_body(req, [&](const json& b) {
       ObjectReader r(b, "body");
-      AgentSelector sel = parse_selector(r);
-      r.finish();
+      AgentSelector sel = parse_selector(r, strict);
+      done(r, strict);
       auto id = service_.listen_as_agent(sel, [cb](std::shared_ptr<const AgentRequest> a) {
         HttpResponse res;
         res.body = agent_request_to_json(a.get());

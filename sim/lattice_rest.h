@@ -44,7 +44,13 @@ struct DialectOptions {
   std::set<std::string> tokens;        // bearer tokens accepted; empty: none is
   size_t max_body_bytes = 1 << 20;     // 1 MiB
   Mutant mutant = Mutant::kNone;
+  bool integer_error_codes = false;    // the integer-error-codes variant (variant.h)
+  bool ignore_unknown_fields = false;  // the unknown-fields-ignored variant
 };
+
+// The integer-error-codes variant: an error body's string code becomes its gRPC
+// number (integer_error_code in variant.h); other bodies are left as they are.
+void use_integer_code(json& body);
 
 class RestDialect {
  public:
@@ -58,6 +64,7 @@ class RestDialect {
   bool authorized(const HttpRequest& req) const;
 
  private:
+  HttpResponse answer(const HttpRequest& req, ListenCallback& cb);
   HttpResponse route(const HttpRequest& req, const std::string& path, ListenCallback& cb);
   HttpResponse with_body(const HttpRequest& req, const std::function<HttpResponse(const json&)>& fn);
 

@@ -26,6 +26,7 @@
 #include "sim/clock.h"
 #include "scenarios/format/dialect.h"
 #include "sim/mutant.h"
+#include "sim/variant.h"
 #include "sim/player.h"
 #include "scenarios/format/scenario.h"
 #include "sim/server.h"
@@ -65,10 +66,13 @@ constexpr const char* kUsage =
     "                [--listen-hold-ms N] [--max-streams N] [--stream-queue-capacity N]\n"
     "                [--tls-cert PEM --tls-key PEM]\n"
     "                [--seed N] [--mutant NAME] [--list-mutants]\n"
+    "                [--variant NAME]... [--list-variants]\n"
     "      The reference server: lattice-rest under /api/v1 until SIGINT or SIGTERM.\n"
     "      Prints 'listening on http://HOST:PORT' first; --port 0 picks a free port.\n"
     "      --clock virtual adds the test clock: GET /_harness/clock and\n"
     "      POST /_harness/clock/advance {\"ms\":N}.\n"
+    "      --variant NAME switches on a legal choice another correct server could\n"
+    "      make (repeatable; they combine); --list-variants names them.\n"
     "  Every command takes --dialect NAME (default and, so far, only: lattice-rest).\n"
     "  tasksim --help | --version\n"
     "exit status: 0 all passed, 1 an expectation failed, 2 bad usage or input\n";
@@ -747,6 +751,19 @@ int parse_serve_args(const std::vector<std::string>& args, th::ServerOptions& o)
     } else if (a == "--list-mutants") {
       for (th::Mutant m : th::all_mutants()) std::printf("%s\n", std::string(th::to_name(m)).c_str());
       return 0;
+    } else if (a == "--variant") {
+      auto variant = option_value(args, i, v) ? th::parse_variant(v) : std::nullopt;
+      if (!variant) return usage_error("--variant takes a name from --list-variants");
+      o.variants.insert(*variant);
+    } else if (a == "--list-variants") {
+      // name, description, and the SHOULD rules it departs from, tab-separated.
+      for (th::Variant variant : th::all_variants()) {
+        std::string departs;
+        for (const auto& id : th::departs_from(variant)) departs += (departs.empty() ? "" : ",") + id;
+        std::printf("%s\t%s\tdeparts_from: %s\n", std::string(th::to_name(variant)).c_str(),
+                    std::string(th::description(variant)).c_str(), departs.empty() ? "-" : departs.c_str());
+      }
+      return 0;
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -756,6 +773,7 @@ int parse_serve_args(const std::vector<std::string>& args, th::ServerOptions& o)
   }
   if (o.tokens.empty()) return usage_error("serve needs --token or --tokens-file: every endpoint requires a token");
   if (o.tls_cert_path.empty() != o.tls_key_path.empty()) return usage_error("--tls-cert and --tls-key go together");
+  if (auto conflict = th::variants_conflict(o.variants)) return usage_error(*conflict);
   return -1;
 }
 

@@ -83,11 +83,27 @@ void TaskService::store(TaskPtr t) {
                   t->status_version == before.status_version + 1,
               "statusVersion rises by exactly one");
     TH_ASSERT(t->create_seq == before.create_seq, "creation order never changes");
+    if (options_.snapshot_cursor) {
+      for (auto& [id, s] : task_streams_) s->before_change(it->second);
+    }
     it->second = std::move(t);
     return;
   }
   by_creation_.emplace(t->create_seq, t->task_id);
   tasks_.emplace(t->task_id, std::move(t));
+}
+
+TaskPtr TaskService::read_by_creation(uint64_t seq, bool downward) const {
+  auto it = by_creation_.lower_bound(seq);
+  if (downward) {
+    if (it == by_creation_.end() || it->first != seq) {
+      if (it == by_creation_.begin()) return nullptr;
+      --it;
+    }
+  } else if (it == by_creation_.end()) {
+    return nullptr;
+  }
+  return tasks_.at(it->second);
 }
 
 Result<TaskPtr> TaskService::create_task(const CreateTaskRequest& r) {
@@ -142,6 +158,12 @@ Result<TaskPtr> TaskService::create_task(const CreateTaskRequest& r) {
   return tasks_.at(created->task_id);  // may already be SENT to a waiting agent
 }
 
+Error TaskService::terminal_refused(std::string message) const {
+  // The terminal-change-409 variant calls it a conflict with the task's state.
+  if (options_.terminal_conflict) return Error{ErrorKind::kAborted, std::move(message)};
+  return failed_precondition(std::move(message));
+}
+
 Error TaskService::unknown_task(const std::string& task_id) const {
   const std::string message = "no task with taskId \"" + task_id + "\"";
   // The unknown-task-400 mutant takes an id that names nothing for a bad argument.
@@ -164,14 +186,15 @@ Result<TaskPtr> TaskService::update_status(const std::string& task_id, const Upd
   }
   // Two mutants skip a check here: the terminal one, and the version one (last write wins).
   if (is_terminal(before->status.status) && options_.mutant != Mutant::kTerminalTaskMutable) {
-    return failed_precondition("task \"" + task_id + "\" is in terminal status " +
-                               std::string(to_name(before->status.status)) + " and accepts no change");
+    return terminal_refused("task \"" + task_id + "\" is in terminal status " +
+                            std::string(to_name(before->status.status)) + " and accepts no change");
   }
   if (r.status_version != before->status_version && options_.mutant != Mutant::kStaleUpdateApplied) {
     if (options_.stale_status_version == StalePolicy::kIgnore) return before;
-    return failed_precondition("statusVersion " + std::to_string(r.status_version) +
-                               " is not the task's current statusVersion " +
-                               std::to_string(before->status_version));
+    const std::string message = "statusVersion " + std::to_string(r.status_version) +
+                                " is not the task's current statusVersion " + std::to_string(before->status_version);
+    if (options_.stale_status_version == StalePolicy::kConflict) return Error{ErrorKind::kAborted, message};
+    return failed_precondition(message);
   }
   auto after = std::make_shared<Task>(*before);
   after->status = r.new_status;
@@ -189,8 +212,8 @@ Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json&
   if (it == tasks_.end()) return unknown_task(task_id);
   const TaskPtr before = it->second;
   if (is_terminal(before->status.status)) {
-    return failed_precondition("task \"" + task_id + "\" is already in terminal status " +
-                               std::string(to_name(before->status.status)));
+    return terminal_refused("task \"" + task_id + "\" is already in terminal status " +
+                            std::string(to_name(before->status.status)));
   }
   if (before->status.status == TaskStatus::kCancelRequested) return before;  // asked already
   // The cancel-sent-ends-task mutant ends every task at once, as if nobody had it yet.
@@ -276,6 +299,7 @@ int64_t TaskService::default_heartbeat(std::optional<int64_t> asked) const {
 }
 
 Result<StreamHandle> TaskService::register_stream(std::unique_ptr<Subscription> s) {
+  s->set_heartbeat_restarts(options_.heartbeat_restarts);
   StreamHandle h{s->id(), s->outbox()};
   streams_.emplace(s->id(), std::move(s));
   return h;
@@ -292,10 +316,20 @@ Result<StreamHandle> TaskService::open_task_stream(const StreamRequest& r) {
   raw->start();
   // The snapshot and the registration happen in one step, so a task changed while the
   // stream opens arrives exactly once: as PREEXISTING, or live afterwards.
-  std::vector<TaskPtr> snapshot;
-  snapshot.reserve(by_creation_.size());
-  for (const auto& [seq, id] : by_creation_) snapshot.push_back(tasks_.at(id));
-  raw->send_preexisting(snapshot);
+  if (options_.snapshot_cursor && options_.mutant != Mutant::kLiveBeforePreexisting) {
+    // The cursor sees the store as it is now however long the client takes to read it.
+    const uint64_t first = by_creation_.empty() ? 1 : by_creation_.begin()->first;
+    const uint64_t last = by_creation_.empty() ? 0 : by_creation_.rbegin()->first;
+    raw->send_preexisting_from([this](uint64_t seq, bool downward) { return read_by_creation(seq, downward); },
+                               first, last, options_.preexisting_reversed);
+  } else {
+    std::vector<TaskPtr> snapshot;
+    snapshot.reserve(by_creation_.size());
+    for (const auto& [seq, id] : by_creation_) snapshot.push_back(tasks_.at(id));
+    // Snapshot order is free (lattice-tasks.md); the preexisting-reversed variant sends it newest first.
+    if (options_.preexisting_reversed) std::reverse(snapshot.begin(), snapshot.end());
+    raw->send_preexisting(snapshot);
+  }
   task_streams_.emplace(raw->id(), raw);
   return handle;
 }

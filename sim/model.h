@@ -19,11 +19,16 @@
 
 namespace th {
 
-enum class StalePolicy { kReject, kIgnore };
+enum class StalePolicy {
+  kReject,    // 400 FAILED_PRECONDITION
+  kIgnore,    // 200 with the task unchanged
+  kConflict,  // 409 ABORTED (the stale-version-409 variant)
+};
 
 struct ServiceOptions {
   // A status update whose statusVersion is not the task's current one: the public docs
-  // disagree, so it is a choice. reject: 400; ignore: 200 with the task unchanged.
+  // disagree, so it is a choice. reject: 400; ignore: 200 with the task unchanged;
+  // conflict: 409.
   StalePolicy stale_status_version = StalePolicy::kReject;
   size_t stream_queue_capacity = 1024;  // messages a slow client may leave unread
   int64_t listen_hold_ms = 300'000;     // how long /agent/listen waits: 5 minutes
@@ -32,6 +37,14 @@ struct ServiceOptions {
   size_t stream_count_max = 10'000;  // task, agent and manual-control streams together
   size_t listen_count_max = 10'000;
   Mutant mutant = Mutant::kNone;  // a deliberate bug, for proving the suite (mutant.h)
+  // Legal choices another correct server could make (variant.h); all off by default.
+  bool terminal_conflict = false;     // a change or cancel of a terminal task: 409 ABORTED, not 400
+  bool preexisting_reversed = false;  // the snapshot newest first
+  bool heartbeat_restarts = false;    // the heartbeat timer restarts at every message sent
+  // The snapshot is read from the store as the client drains the stream, instead of
+  // being queued at once: a store of any size fits through a stream, and the queue
+  // bound (stream_queue_capacity) then counts live messages only.
+  bool snapshot_cursor = false;
 };
 
 struct CreateTaskRequest {
@@ -120,7 +133,9 @@ class TaskService {
   };
 
   void store(TaskPtr t);
+  TaskPtr read_by_creation(uint64_t seq, bool downward) const;
   Error unknown_task(const std::string& task_id) const;
+  Error terminal_refused(std::string message) const;
   int64_t default_heartbeat(std::optional<int64_t> asked) const;
   std::optional<Error> stream_bound_reached() const;
   Result<StreamHandle> register_stream(std::unique_ptr<Subscription> s);

@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <iterator>
 #include <thread>
 
+#include "sim/assert.h"
 #include "sim/clock.h"
 #include "sim/rng.h"
 #include "scenarios/format/strict_json.h"
@@ -17,6 +20,14 @@ namespace {
 
 constexpr int kListenBacklog = 4096;  // Debian's library listens with a backlog of 5
 constexpr auto kBarrierWait = std::chrono::seconds(10);
+// A stream's snapshot cursor gives at most this many messages to one write round, so
+// a large snapshot is serialized a slice at a time as the socket drains.
+constexpr size_t kBacklogBatch = 256;
+// The busy-store variant: its foreign tasks, the other client's pace, and the slices
+// the test clock advances in so that streams drain as the foreign changes happen.
+constexpr int kForeignTasks = 10'000;
+constexpr int64_t kChurnEveryMs = 50;
+constexpr int64_t kAdvanceSliceMs = 1000;
 
 void write_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -40,12 +51,61 @@ std::unique_ptr<httplib::Server> make_http(const ServerOptions& o) {
 // One event's "data: " lines. The split-data mutant wraps long data at 64 bytes, as if
 // SSE's multi-line data were free line wrapping: the client joins the lines with "\n",
 // which lands inside a JSON string and breaks the event.
-std::string data_lines(const std::string& data, Mutant mutant) {
+std::string data_lines(const std::string& data, Mutant mutant, const char* eol) {
   constexpr size_t kWrapBytes = 64;
-  if (mutant != Mutant::kDataSplitOverLinesWrongly) return "data: " + data + "\n";
+  if (mutant != Mutant::kDataSplitOverLinesWrongly) return "data: " + data + eol;
   std::string out;
-  for (size_t at = 0; at < data.size(); at += kWrapBytes) out += "data: " + data.substr(at, kWrapBytes) + "\n";
+  for (size_t at = 0; at < data.size(); at += kWrapBytes) out += "data: " + data.substr(at, kWrapBytes) + eol;
   return out;
+}
+
+// The multiline-data variant: a new data: line after every comma between JSON tokens.
+// The client joins the lines with "\n", which JSON allows between tokens; a comma
+// inside a string is left alone.
+std::string multiline_data_lines(const std::string& data, const char* eol) {
+  std::string out = "data: ";
+  bool in_string = false, escaped = false;
+  for (char c : data) {
+    out += c;
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ',') {
+      out += eol;
+      out += "data: ";
+    }
+  }
+  return out + eol;
+}
+
+const TaskStatus kForeignStatuses[] = {
+    TaskStatus::kCreated, TaskStatus::kScheduledInManager, TaskStatus::kSent,      TaskStatus::kMachineReceipt,
+    TaskStatus::kAck,     TaskStatus::kWilco,              TaskStatus::kExecuting, TaskStatus::kWaitingForUpdate,
+};
+
+std::string foreign_id(uint64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "foreign-%05llu", static_cast<unsigned long long>(i));
+  return buf;
+}
+
+// What a variant changes in the options it stands for.
+void apply_variants(ServerOptions& o) {
+  auto on = [&](Variant v) { return o.variants.count(v) > 0; };
+  if (on(Variant::kStaleVersion409)) o.service.stale_status_version = StalePolicy::kConflict;
+  if (on(Variant::kStaleVersionIgnored)) o.service.stale_status_version = StalePolicy::kIgnore;
+  if (on(Variant::kTerminalChange409)) o.service.terminal_conflict = true;
+  if (on(Variant::kPreexistingReversed)) o.service.preexisting_reversed = true;
+  if (on(Variant::kHeartbeatTimerRestarts)) o.service.heartbeat_restarts = true;
+  if (on(Variant::kSeveralEventsPerWrite)) o.chunking = SseChunking::kCoalesce;
+  if (on(Variant::kBusyStore)) o.service.snapshot_cursor = true;
 }
 
 }  // namespace
@@ -59,13 +119,17 @@ ReferenceServer::ReferenceServer(ServerOptions options) : options_(std::move(opt
     clock_ = std::make_unique<SystemClock>(mu_);
   }
   rng_ = std::make_unique<Rng>(options_.seed);
+  apply_variants(options_);
   options_.service.mutant = options_.mutant;
   service_ = std::make_unique<TaskService>(*clock_, *rng_, options_.service);
   DialectOptions d;
   d.mutant = options_.mutant;
   d.tokens = options_.tokens;
   d.max_body_bytes = options_.max_body_bytes;
+  d.integer_error_codes = on(Variant::kIntegerErrorCodes);
+  d.ignore_unknown_fields = on(Variant::kUnknownFieldsIgnored);
   dialect_ = std::make_unique<RestDialect>(*service_, d);
+  if (on(Variant::kBusyStore)) preload_foreign_tasks();
 
   http_ = make_http(options_);
   // Each open stream or held listen occupies a worker for its whole life.
@@ -86,7 +150,8 @@ ReferenceServer::ReferenceServer(ServerOptions options) : options_(std::move(opt
   http_->Delete(".*", route);
   http_->Patch(".*", route);
   http_->Options(".*", route);
-  http_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  const bool integer_codes = on(Variant::kIntegerErrorCodes);
+  http_->set_error_handler([integer_codes](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;  // ours: already JSON
     const ErrorKind kind = res.status == 413 ? ErrorKind::kPayloadTooLarge
                            : res.status == 404 ? ErrorKind::kNotFound
@@ -94,19 +159,92 @@ ReferenceServer::ReferenceServer(ServerOptions options) : options_(std::move(opt
                                                : ErrorKind::kInvalidArgument;
     const std::string message = res.status == 413 ? "the body is larger than this server accepts"
                                                   : "the request could not be served as sent";
-    res.set_content(error_body(kind, message).dump(), "application/json");
+    json body = error_body(kind, message);
+    if (integer_codes) use_integer_code(body);
+    res.set_content(body.dump(), "application/json");
   });
-  http_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  http_->set_exception_handler([integer_codes](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     // Never leak an exception's text; a 500 here is the server's bug, not the client's.
     res.status = 500;
-    res.set_content(R"({"code":"INTERNAL","message":"internal error"})", "application/json");
+    res.set_content(integer_codes ? R"({"code":13,"message":"internal error"})"
+                                  : R"({"code":"INTERNAL","message":"internal error"})",
+                    "application/json");
   });
 }
 
 ReferenceServer::~ReferenceServer() {
   stop();
   std::lock_guard<std::mutex> lock(mu_);
+  if (churn_timer_) clock_->cancel(*churn_timer_);
+  churn_timer_.reset();
   service_.reset();  // cancels the model's timers before the clock goes
+}
+
+// The busy-store variant: a store another client has filled, all of it live (so a
+// stream without filters starts with 10,000 PREEXISTING events), a mix of task
+// types, statuses and assignees; a quarter of those assigned wait for agents that
+// never come. Seeded: the same store for the same --seed, drawn from a generator of
+// its own so the ids the server makes for its clients stay the same.
+void ReferenceServer::preload_foreign_tasks() {
+  static const char* const kTypes[] = {
+      "type.googleapis.com/anduril.tasks.v2.Investigate", "type.googleapis.com/anduril.tasks.v2.Monitor",
+      "type.googleapis.com/anduril.tasks.v2.VisualId", "type.googleapis.com/acme.tasks.Survey"};
+  std::lock_guard<std::mutex> lock(mu_);
+  foreign_rng_ = std::make_unique<Rng>(options_.seed ^ 0x5eed'f0e1'd2c3'b4a5ULL);
+  Rng& rng = *foreign_rng_;
+  const json author = {{"system", {{"serviceName", "foreign-client"}}}};
+  for (uint64_t i = 0; i < kForeignTasks; ++i) {
+    CreateTaskRequest c;
+    c.task_id = foreign_id(i);
+    c.display_name = "foreign task " + std::to_string(i);
+    c.specification = {{"@type", kTypes[rng.below(std::size(kTypes))]}};
+    c.author = author;
+    switch (i % 10) {
+      case 0: c.assignee = {{"system", {{"entityId", "foreign-agent-" + std::to_string(rng.below(25))}}}}; break;
+      case 1:
+      case 2:
+        c.assignee = {{"system", {{"entityId", "foreign-asset-" + std::to_string(rng.below(100))}}}};
+        c.is_executed_elsewhere = true;
+        break;
+      case 3: c.assignee = {{"user", {{"userId", "foreign-user-" + std::to_string(rng.below(50))}}}}; break;
+      default: break;
+    }
+    auto created = service_->create_task(c);
+    TH_ASSERT(created.ok(), "a foreign task fits in an empty store");
+    const TaskStatus status = kForeignStatuses[rng.below(std::size(kForeignStatuses))];
+    if (status == TaskStatus::kCreated) continue;
+    UpdateStatusRequest u;
+    u.status_version = created.value()->status_version;
+    u.new_status.status = status;
+    u.author = author;
+    const bool updated = service_->update_status(c.task_id.value(), u).ok();
+    TH_ASSERT(updated, "a foreign task takes its first status");
+  }
+  churn_timer_ = clock_->schedule_after(kChurnEveryMs, [this] { churn_foreign_task(); });
+  advance_slice_ms_ = kAdvanceSliceMs;
+}
+
+// The other client: one foreign task moves to another live status (under mu_, as
+// every timer callback runs), then the next change is due.
+void ReferenceServer::churn_foreign_task() {
+  churn_timer_.reset();
+  Rng& rng = *foreign_rng_;
+  const std::string id = foreign_id(rng.below(kForeignTasks));
+  auto task = service_->get_task(id);
+  if (task.ok() && !is_terminal(task.value()->status.status)) {
+    // Always another status: one foreign UPDATE per tick.
+    const size_t n = std::size(kForeignStatuses);
+    const size_t from = static_cast<size_t>(
+        std::find(std::begin(kForeignStatuses), std::end(kForeignStatuses), task.value()->status.status) -
+        std::begin(kForeignStatuses));
+    const TaskStatus to = kForeignStatuses[(from + 1 + rng.below(n - 1)) % n];
+    UpdateStatusRequest u;
+    u.status_version = task.value()->status_version;
+    u.new_status.status = to;
+    u.author = {{"system", {{"serviceName", "foreign-client"}}}};
+    service_->update_status(id, u);  // a refusal (a client ended it, say) is the other client's business
+  }
+  churn_timer_ = clock_->schedule_after(kChurnEveryMs, [this] { churn_foreign_task(); });
 }
 
 int ReferenceServer::bind() {
@@ -184,6 +322,7 @@ void ReferenceServer::handle(const void* request, void* response) {
   // With the test clock, every answer says when (in virtual time) it was given.
   const int64_t answered_ms = out.answered_at_ms >= 0 ? out.answered_at_ms : clock_->now_ms();
   lock.unlock();
+  if (out.status >= 400 && on(Variant::kIntegerErrorCodes)) use_integer_code(out.body);  // the test clock's too
   if (virtual_clock_) res.set_header("X-Harness-Now-Ms", std::to_string(answered_ms));
   if (out.stream && out.status == 200) {
     serve_stream(response, *out.stream);
@@ -247,8 +386,29 @@ HttpResponse ReferenceServer::clock_extension(std::unique_lock<std::mutex>& lock
   } catch (const JsonError& e) {
     return json_response(400, error_body(ErrorKind::kInvalidArgument, e.what()));
   }
-  virtual_clock_->advance_to(virtual_clock_->now_ms() + ms);
-  const bool done = written_cv_.wait_for(lock, kBarrierWait, [this] { return all_written() || stopping_; });
+  bool done = false;
+  if (advance_slice_ms_ > 0) {
+    // A busy store changes all the time: advanced in one step, a long advance would
+    // queue more foreign changes than a stream may hold unread, where a client reading
+    // in real time would have kept up. So time moves a slice at a time, each written
+    // before the next; the same timers fire at the same instants. One advance at a
+    // time, so that two clients' advances still add up.
+    const auto deadline = std::chrono::steady_clock::now() + kBarrierWait;
+    written_cv_.wait_until(lock, deadline, [this] { return !advancing_ || stopping_; });
+    advancing_ = true;
+    const int64_t target = virtual_clock_->now_ms() + ms;
+    while (virtual_clock_->now_ms() < target && !stopping_) {
+      virtual_clock_->advance_to(std::min(target, virtual_clock_->now_ms() + advance_slice_ms_));
+      written_cv_.wait_until(lock, deadline, [this] { return all_written() || stopping_; });
+    }
+    virtual_clock_->advance_to(target);  // a zero advance still fires what is due now
+    done = written_cv_.wait_until(lock, deadline, [this] { return all_written() || stopping_; });
+    advancing_ = false;
+    written_cv_.notify_all();
+  } else {
+    virtual_clock_->advance_to(virtual_clock_->now_ms() + ms);
+    done = written_cv_.wait_for(lock, kBarrierWait, [this] { return all_written() || stopping_; });
+  }
   json out = now();
   out["barrier"] = done ? "written" : "timeout";
   out["streams"] = json::object();
@@ -264,6 +424,31 @@ bool ReferenceServer::all_written() const {
   return true;
 }
 
+// One event's lines, without the blank line that ends it.
+std::string ReferenceServer::event_text(const std::string& data, LiveStream& live) const {
+  std::string text;
+  if (on(Variant::kCommentsAndIds)) {
+    // What other SSE servers send: a comment, the event's id and its type ("message",
+    // the type a browser's EventSource gives when there is none).
+    const std::string id = std::to_string(++live.event_ids);
+    text += ": event " + id + eol();
+    text += "id: " + id + eol();
+    text += std::string("event: message") + eol();
+  }
+  if (on(Variant::kMultilineData)) return text + multiline_data_lines(data, eol());
+  return text + data_lines(data, options_.mutant, eol());
+}
+
+std::vector<std::string> ReferenceServer::writes_of(std::vector<std::string> writes) const {
+  if (!on(Variant::kWrites7Bytes)) return writes;
+  constexpr size_t kWriteBytes = 7;
+  std::vector<std::string> out;
+  for (const auto& w : writes) {
+    for (size_t at = 0; at < w.size(); at += kWriteBytes) out.push_back(w.substr(at, kWriteBytes));
+  }
+  return out;
+}
+
 // The SSE bytes for a batch of events, cut into writes as the chunking mode says.
 std::vector<std::string> ReferenceServer::frame(const std::vector<std::string>& events, LiveStream& live) const {
   std::vector<std::string> writes;
@@ -271,7 +456,7 @@ std::vector<std::string> ReferenceServer::frame(const std::vector<std::string>& 
   for (const auto& e : events) {
     // The no-blank-line mutant leaves every other event without its blank line.
     const bool drop_blank = options_.mutant == Mutant::kNoBlankLine && live.events_framed++ % 2 == 0;
-    std::string one = data_lines(e, options_.mutant) + (drop_blank ? "" : "\n");
+    std::string one = event_text(e, live) + (drop_blank ? "" : eol());
     switch (options_.chunking) {
       case SseChunking::kNormal: writes.push_back(std::move(one)); break;
       case SseChunking::kCoalesce: all += one; break;
@@ -311,11 +496,13 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         if (!live->opened) {
           // The library sends the headers with the first write: a comment (ignored by
           // SSE parsers) tells the client at once that its stream is open.
-          static constexpr char kOpen[] = ": stream open\n\n";
-          if (!sink.write(kOpen, sizeof kOpen - 1)) return false;
+          const std::string open = std::string(": stream open") + eol() + eol();
+          for (const auto& w : writes_of({open})) {
+            if (!sink.write(w.data(), w.size())) return false;
+          }
           std::lock_guard<std::mutex> guard(mu_);
           live->opened = true;
-          live->bytes_written += sizeof kOpen - 1;
+          live->bytes_written += open.size();
           return true;
         }
         std::unique_lock<std::mutex> lock(mu_);
@@ -324,7 +511,14 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         // writing is called again at once.
         live->cv.wait_for(lock, std::chrono::seconds(1), [&] { return !box.empty() || box.ended() || stopping_; });
         std::vector<StreamMessage> messages;
-        while (auto m = box.pop()) messages.push_back(std::move(*m));
+        // A snapshot cursor gives a slice per round; what is queued behind it waits.
+        size_t from_backlog = 0;
+        while (from_backlog < kBacklogBatch || !box.backlog_pending()) {
+          from_backlog += box.backlog_pending() ? 1 : 0;
+          auto m = box.pop();
+          if (!m) break;
+          messages.push_back(std::move(*m));
+        }
         const bool ended = box.ended() || stopping_;
         // The out-of-version-order mutant drains a burst newest first (a stack, not a queue).
         if (options_.mutant == Mutant::kEventsOutOfVersionOrder) std::reverse(messages.begin(), messages.end());
@@ -343,8 +537,9 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
           // conformance runner read it.
           std::lock_guard<std::mutex> guard(mu_);
           const std::string reason = box.ended() ? box.end_reason() : "server_shutdown";
-          writes.push_back(": end " + reason + "\n\n");
+          writes.push_back(": end " + reason + eol() + eol());
         }
+        writes = writes_of(std::move(writes));
         bool ok = true;
         uint64_t written = 0;
         for (const auto& w : writes) {

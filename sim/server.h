@@ -14,6 +14,7 @@
 
 #include "sim/lattice_rest.h"
 #include "sim/model.h"
+#include "sim/variant.h"
 
 namespace httplib {
 class Server;
@@ -43,6 +44,10 @@ struct ServerOptions {
   std::string tls_cert_path;  // both set: HTTPS
   std::string tls_key_path;
   Mutant mutant = Mutant::kNone;  // one deliberate bug (tasksim serve --mutant NAME)
+  // Legal choices another correct server could make (tasksim serve --variant NAME,
+  // variant.h). A variant overrides the option it stands for (stale_status_version,
+  // chunking). Empty: the reference behaviour.
+  VariantSet variants;
 };
 
 class ReferenceServer {
@@ -68,6 +73,7 @@ class ReferenceServer {
     size_t writes_in_flight = 0;  // popped from the outbox, not yet on the socket
     bool opened = false;          // the opening comment (and so the headers) went out
     uint64_t events_framed = 0;   // for the no-blank-line mutant
+    uint64_t event_ids = 0;       // the comments-and-ids variant's last id: N
     uint64_t bytes_written = 0;   // reported by the test clock, so a client can catch up
   };
 
@@ -76,7 +82,14 @@ class ReferenceServer {
   HttpResponse clock_extension(std::unique_lock<std::mutex>& lock, const HttpRequest& req, const std::string& path);
   void serve_stream(void* response, const StreamHandle& h);
   std::vector<std::string> frame(const std::vector<std::string>& events, LiveStream& live) const;
+  std::string event_text(const std::string& data, LiveStream& live) const;
+  // The writes as they go on the socket: cut into 7-byte writes by that variant.
+  std::vector<std::string> writes_of(std::vector<std::string> writes) const;
   bool all_written() const;
+  bool on(Variant v) const { return options_.variants.count(v) > 0; }
+  const char* eol() const { return on(Variant::kCrlfLineEnds) ? "\r\n" : "\n"; }
+  void preload_foreign_tasks();
+  void churn_foreign_task();
 
   ServerOptions options_;
   std::mutex mu_;  // guards the model, the clock's callbacks, streams_ and stopping_
@@ -92,6 +105,12 @@ class ReferenceServer {
   bool stopping_ = false;
   bool serving_ = false;  // serve() got past its check of stopping_
   int64_t listens_held_ = 0;  // long polls waiting for an answer
+  // The busy-store variant: the other client's randomness and its next change; and the
+  // test clock advancing in slices, one advance at a time (see clock_extension).
+  std::unique_ptr<Rng> foreign_rng_;
+  std::optional<TimerId> churn_timer_;
+  int64_t advance_slice_ms_ = 0;  // 0: in one step
+  bool advancing_ = false;
   std::string error_;
 };
 

@@ -20,12 +20,20 @@ bool Outbox::push(StreamMessage m) {
 void Outbox::end(int64_t time_ms, std::string reason) {
   if (ended_) return;
   ended_ = true;
+  backlog_.reset();
   end_time_ms_ = time_ms;
   end_reason_ = std::move(reason);
   if (on_ready_) on_ready_();
 }
 
+void Outbox::set_backlog(std::shared_ptr<Backlog> b) {
+  if (ended_) return;
+  backlog_ = std::move(b);
+  if (on_ready_) on_ready_();
+}
+
 std::optional<StreamMessage> Outbox::pop() {
+  if (backlog_pending()) return backlog_->pop();
   if (queue_.empty()) return std::nullopt;
   StreamMessage m = std::move(queue_.front());
   queue_.pop_front();
@@ -47,11 +55,13 @@ Subscription::~Subscription() { Subscription::stop(); }
 
 void Subscription::start() {
   start_ms_ = clock_.now_ms();
+  last_sent_ms_ = start_ms_;
   schedule_heartbeat();
 }
 
 void Subscription::schedule_heartbeat() {
-  const int64_t due_ms = start_ms_ + (heartbeats_sent_ + 1) * heartbeat_interval_ms_;
+  const int64_t due_ms = heartbeat_restarts_ ? last_sent_ms_ + heartbeat_interval_ms_
+                                             : start_ms_ + (heartbeats_sent_ + 1) * heartbeat_interval_ms_;
   heartbeat_timer_ = clock_.schedule_at(due_ms, [this] {
     heartbeat_timer_.reset();
     if (closed()) return;
@@ -91,10 +101,20 @@ bool Subscription::emit(StreamMessage m) {
   if (closed()) return false;
   // Stamped here, once: a real clock moves between two reads.
   m.time_ms = clock_.now_ms();
-  if (m.kind != StreamMessage::Kind::kHeartbeat) last_event_ms_ = m.time_ms;
+  const bool heartbeat = m.kind == StreamMessage::Kind::kHeartbeat;
+  if (!heartbeat) last_event_ms_ = m.time_ms;
   if (!outbox_->push(std::move(m))) {
     stop();  // overflow ended the stream
     return false;
+  }
+  if (heartbeat_restarts_) {
+    last_sent_ms_ = clock_.now_ms();
+    // The heartbeat's own timer schedules the next one when it fires.
+    if (!heartbeat && heartbeat_timer_) {
+      clock_.cancel(*heartbeat_timer_);
+      heartbeat_timer_.reset();
+      schedule_heartbeat();
+    }
   }
   return true;
 }
@@ -163,6 +183,87 @@ bool passes_filters(const StreamRequest& r, const Task& t, Mutant mutant) {
   return true;
 }
 
+// The snapshot read from the store as the client drains the stream. It keeps one
+// task ahead (so empty() is exact) and, for tasks it has not reached, the version they
+// had when the stream opened, taken just before they change: what the client reads is
+// the snapshot of that instant, as send_preexisting would have queued it.
+class SnapshotCursor final : public Backlog {
+ public:
+  SnapshotCursor(StreamRequest request, Mutant mutant, StoreReader read, uint64_t first, uint64_t last,
+                 bool reverse, int64_t time_ms)
+      : request_(std::move(request)),
+        mutant_(mutant),
+        read_(std::move(read)),
+        first_(first),
+        last_(last),
+        next_(reverse ? last : first),
+        reverse_(reverse),
+        time_ms_(time_ms) {
+    fill();
+  }
+
+  bool empty() const override { return ahead_.empty(); }
+
+  StreamMessage pop() override {
+    TH_ASSERT(!ahead_.empty(), "pop only a cursor with a message ahead");
+    StreamMessage m = std::move(ahead_.front());
+    ahead_.pop_front();
+    fill();
+    return m;
+  }
+
+  void before_change(const TaskPtr& before) {
+    const uint64_t seq = before->create_seq;
+    const bool unread = !done_ && seq >= first_ && seq <= last_ && (reverse_ ? seq <= next_ : seq >= next_);
+    if (unread) frozen_.emplace(seq, before);  // the first change keeps the snapshot's version
+  }
+
+ private:
+  // Reads on until one task passes (a message per view ahead) or the snapshot is done.
+  void fill() {
+    while (ahead_.empty() && !done_) {
+      TaskPtr t = read_(next_, reverse_);
+      if (!t || (reverse_ ? t->create_seq < first_ : t->create_seq > last_)) {
+        done_ = true;
+        frozen_.clear();
+        return;
+      }
+      const uint64_t seq = t->create_seq;
+      if (auto it = frozen_.find(seq); it != frozen_.end()) {
+        t = std::move(it->second);
+        frozen_.erase(it);
+      }
+      if (reverse_ ? seq <= first_ : seq >= last_) {
+        done_ = true;
+        frozen_.clear();
+      } else {
+        next_ = reverse_ ? seq - 1 : seq + 1;
+      }
+      const bool terminal = is_terminal(t->status.status) && mutant_ != Mutant::kTerminalPreexisting;
+      if (terminal || !passes_filters(request_, *t, mutant_)) continue;
+      for (TaskView view : request_.views) {
+        StreamMessage m;
+        m.kind = StreamMessage::Kind::kTaskEvent;
+        m.time_ms = time_ms_;
+        m.event_type = EventType::kPreexisting;
+        m.view = view;
+        m.task = t;
+        ahead_.push_back(std::move(m));
+      }
+    }
+  }
+
+  StreamRequest request_;
+  Mutant mutant_;
+  StoreReader read_;
+  uint64_t first_, last_, next_;
+  bool reverse_;
+  int64_t time_ms_;
+  bool done_ = false;
+  std::map<uint64_t, TaskPtr> frozen_;  // creation sequence -> the task as the snapshot saw it
+  std::deque<StreamMessage> ahead_;
+};
+
 TaskStream::TaskStream(Clock& clock, uint64_t id, StreamRequest request,
                        int64_t heartbeat_interval_ms, size_t queue_capacity, Mutant mutant)
     : Subscription(clock, id, heartbeat_interval_ms, queue_capacity, mutant), request_(std::move(request)) {
@@ -183,6 +284,20 @@ void TaskStream::send_preexisting(const std::vector<TaskPtr>& tasks) {
     return;
   }
   write_snapshot(tasks);
+}
+
+void TaskStream::send_preexisting_from(StoreReader read, uint64_t first_seq, uint64_t last_seq, bool reverse) {
+  TH_ASSERT(!snapshot_sent_, "the preexisting snapshot is sent once");
+  snapshot_sent_ = true;
+  if (request_.exclude_preexisting_tasks && mutant_ != Mutant::kExcludePreexistingIgnored) return;
+  if (closed() || first_seq > last_seq) return;
+  cursor_ = std::make_shared<SnapshotCursor>(request_, mutant_, std::move(read), first_seq, last_seq, reverse,
+                                             clock_.now_ms());
+  outbox()->set_backlog(cursor_);
+}
+
+void TaskStream::before_change(const TaskPtr& before) {
+  if (cursor_) cursor_->before_change(before);
 }
 
 void TaskStream::write_snapshot(const std::vector<TaskPtr>& tasks) {
@@ -265,6 +380,10 @@ void TaskStream::stop() {
   windows_.clear();
   if (snapshot_timer_) clock_.cancel(*snapshot_timer_);
   snapshot_timer_.reset();
+  if (cursor_) {
+    outbox()->drop_backlog();  // it reads the store, which may go after the stream
+    cursor_.reset();
+  }
   Subscription::stop();
 }
 

@@ -50,6 +50,15 @@ struct StreamMessage {
   std::shared_ptr<const ManualControlFrame> frame;
 };
 
+// Messages a stream makes only as its client reads them (the snapshot cursor): they
+// come before everything queued, and cost no memory until they are read.
+class Backlog {
+ public:
+  virtual ~Backlog() = default;
+  virtual bool empty() const = 0;
+  virtual StreamMessage pop() = 0;  // only when !empty()
+};
+
 // What a stream has sent and its client has not read yet. Bounded: when a message
 // would exceed the bound, the stream is ended with reason "queue_overflow" instead
 // (the message is not queued, and the client sees the end): never a silent drop.
@@ -59,12 +68,17 @@ class Outbox {
 
   // Queues a message; false when the stream has ended (or ends now, on overflow).
   bool push(StreamMessage m);
-  // Ends the stream; messages already queued stay readable. Idempotent.
+  // Ends the stream; messages already queued stay readable, a backlog goes. Idempotent.
   void end(int64_t time_ms, std::string reason);
 
+  // A backlog is read before the queue and does not count against the capacity.
+  void set_backlog(std::shared_ptr<Backlog> b);
+  void drop_backlog() { backlog_.reset(); }
+  bool backlog_pending() const { return backlog_ && !backlog_->empty(); }
+
   std::optional<StreamMessage> pop();
-  bool empty() const { return queue_.empty(); }
-  size_t size() const { return queue_.size(); }
+  bool empty() const { return queue_.empty() && !backlog_pending(); }
+  size_t size() const { return queue_.size(); }  // the queue only: what the bound counts
   size_t capacity() const { return capacity_; }
   bool ended() const { return ended_; }
   const std::string& end_reason() const { return end_reason_; }
@@ -76,6 +90,7 @@ class Outbox {
  private:
   size_t capacity_;
   std::deque<StreamMessage> queue_;
+  std::shared_ptr<Backlog> backlog_;
   bool ended_ = false;
   std::string end_reason_;
   int64_t end_time_ms_ = 0;
@@ -102,6 +117,9 @@ class Subscription {
   virtual void stop();
   // Ends the stream from the server's side with a reason, then stops it.
   void end(const std::string& reason);
+  // The heartbeat-timer-restarts variant: a heartbeat is due one interval after the
+  // last message sent, whatever it was. Set before start().
+  void set_heartbeat_restarts(bool on) { heartbeat_restarts_ = on; }
 
  protected:
   bool emit(StreamMessage m);
@@ -117,6 +135,8 @@ class Subscription {
   int64_t heartbeats_sent_ = 0;
   std::optional<int64_t> last_event_ms_;  // the last message other than a heartbeat
   std::optional<TimerId> heartbeat_timer_;
+  bool heartbeat_restarts_ = false;
+  int64_t last_sent_ms_ = 0;  // the last message of any kind (heartbeat_restarts_)
   bool closed_ = false;
   std::shared_ptr<Outbox> outbox_;
 };
@@ -149,6 +169,12 @@ std::optional<Error> validate_stream_request(const StreamRequest& r, Mutant muta
 // Which tasks a stream's filters let through.
 bool passes_filters(const StreamRequest& r, const Task& t, Mutant mutant = Mutant::kNone);
 
+// Reads the store for a snapshot cursor: the task with the least creation sequence
+// at or above seq (downward: the greatest at or below), nullptr when there is none.
+using StoreReader = std::function<TaskPtr(uint64_t seq, bool downward)>;
+
+class SnapshotCursor;
+
 class TaskStream final : public Subscription {
  public:
   TaskStream(Clock& clock, uint64_t id, StreamRequest request, int64_t heartbeat_interval_ms,
@@ -158,6 +184,13 @@ class TaskStream final : public Subscription {
   const StreamRequest& request() const { return request_; }
   // The snapshot: called once, before any live event, with tasks in creation order.
   void send_preexisting(const std::vector<TaskPtr>& tasks);
+  // The snapshot as a cursor over the store (ServiceOptions::snapshot_cursor), in
+  // place of send_preexisting: the tasks with creation sequence first..last, in that
+  // order or reversed, as they were now, each read when the client has drained the
+  // one before. Not bounded by the queue: live messages queue behind it.
+  void send_preexisting_from(StoreReader read, uint64_t first_seq, uint64_t last_seq, bool reverse);
+  // A task is about to change: a cursor that has not reached it keeps it as it was.
+  void before_change(const TaskPtr& before);
   void on_created(const TaskPtr& t);
   void on_updated(const TaskPtr& t);
   void stop() override;
@@ -175,6 +208,7 @@ class TaskStream final : public Subscription {
   StreamRequest request_;
   bool snapshot_sent_ = false;
   std::optional<TimerId> snapshot_timer_;  // only the live-before-preexisting mutant defers it
+  std::shared_ptr<SnapshotCursor> cursor_;  // the outbox's backlog while the snapshot drains
   std::map<std::string, Window> windows_;          // tasks inside a rate-limit window
   std::map<std::string, int64_t> last_version_;    // invariant: versions rise per task
 };

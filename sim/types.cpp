@@ -63,6 +63,7 @@ std::string_view to_code(ErrorKind k) {
     case ErrorKind::kPayloadTooLarge: return "PAYLOAD_TOO_LARGE";
     case ErrorKind::kUnsupportedMediaType: return "UNSUPPORTED_MEDIA_TYPE";
     case ErrorKind::kResourceExhausted: return "RESOURCE_EXHAUSTED";
+    case ErrorKind::kAborted: return "ABORTED";
   }
   return "UNKNOWN";
 }
@@ -78,6 +79,7 @@ int http_status(ErrorKind k) {
     case ErrorKind::kPayloadTooLarge: return 413;
     case ErrorKind::kUnsupportedMediaType: return 415;
     case ErrorKind::kResourceExhausted: return 429;
+    case ErrorKind::kAborted: return 409;
   }
   return 400;
 }

@@ -135,6 +135,7 @@ enum class ErrorKind {
   kPayloadTooLarge,     // 413
   kUnsupportedMediaType,// 415
   kResourceExhausted,   // 429: a bound of the service was reached
+  kAborted,             // 409: a conflict with the task's state (only legal variants use it)
 };
 std::string_view to_code(ErrorKind k);
 int http_status(ErrorKind k);

@@ -1,6 +1,7 @@
 #pragma once
 // A test client for the reference server: reads one SSE stream on its own thread,
-// splits events on blank lines, and keeps each event's JSON and the chunk sizes.
+// parses it as the SSE spec says, and keeps each event's JSON, the raw bytes and the
+// chunk sizes.
 // Every wait has a deadline; stop() always ends the read.
 #include <httplib.h>
 
@@ -38,16 +39,8 @@ class SseClient {
       req.content_receiver = [this](const char* data, size_t len, uint64_t, uint64_t) {
         std::lock_guard<std::mutex> lock(mu_);
         chunks_.push_back(len);
-        buf_.append(data, len);
-        size_t end;
-        while ((end = buf_.find("\n\n")) != std::string::npos) {
-          const std::string ev = buf_.substr(0, end);
-          buf_.erase(0, end + 2);
-          if (ev.rfind("data: ", 0) == 0) {
-            events_.push_back(nlohmann::json::parse(ev.substr(6)));
-            times_.push_back(std::chrono::steady_clock::now());
-          }
-        }
+        raw_.append(data, len);
+        feed(data, len);
         cv_.notify_all();
         return true;
       };
@@ -98,6 +91,29 @@ class SseClient {
     std::lock_guard<std::mutex> lock(mu_);
     return chunks_;
   }
+  // Every byte of the body as it came.
+  std::string raw() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return raw_;
+  }
+  // Beside each event of events(): its id and event fields and its number of data lines.
+  struct Meta {
+    std::string id, type;
+    size_t data_lines = 0;
+  };
+  std::vector<Meta> metas() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return metas_;
+  }
+  std::vector<std::string> comments() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return comments_;
+  }
+  // Events whose data was not JSON (kept out of events()).
+  size_t bad_events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return bad_events_;
+  }
   int status() {
     std::lock_guard<std::mutex> lock(mu_);
     return status_;
@@ -116,11 +132,65 @@ class SseClient {
   }
 
  private:
+  // The SSE grammar, as far as servers use it: lines end with \r\n, \n or \r; a
+  // blank line dispatches the event; data lines are joined with \n; a line starting
+  // with ':' is a comment. Called with mu_ held.
+  void feed(const char* data, size_t len) {
+    buf_.append(data, len);
+    size_t at = 0;
+    for (;;) {
+      const size_t eol = buf_.find_first_of("\r\n", at);
+      if (eol == std::string::npos) break;
+      if (buf_[eol] == '\r' && eol + 1 == buf_.size()) break;  // its \n may come next
+      const std::string line = buf_.substr(at, eol - at);
+      at = eol + (buf_[eol] == '\r' && buf_[eol + 1] == '\n' ? 2 : 1);
+      on_line(line);
+    }
+    buf_.erase(0, at);
+  }
+  void on_line(const std::string& line) {
+    if (line.empty()) {
+      if (pending_.data_lines > 0) {
+        try {
+          events_.push_back(nlohmann::json::parse(data_));
+          times_.push_back(std::chrono::steady_clock::now());
+          metas_.push_back(pending_);
+        } catch (const nlohmann::json::exception&) {
+          ++bad_events_;
+        }
+      }
+      data_.clear();
+      pending_.data_lines = 0;
+      pending_.type.clear();  // the id stays until another is sent, as in the spec
+      return;
+    }
+    if (line[0] == ':') {
+      comments_.push_back(line.substr(1));
+      return;
+    }
+    const size_t colon = line.find(':');
+    const std::string field = line.substr(0, colon);
+    std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
+    if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+    if (field == "data") {
+      if (pending_.data_lines++ > 0) data_ += "\n";
+      data_ += value;
+    } else if (field == "id") {
+      pending_.id = value;
+    } else if (field == "event") {
+      pending_.type = value;
+    }
+  }
+
   httplib::Client cli_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::string buf_;
+  std::string buf_, raw_, data_;
+  Meta pending_;
+  std::vector<Meta> metas_;
+  std::vector<std::string> comments_;
+  size_t bad_events_ = 0;
   std::vector<nlohmann::json> events_;
   std::vector<std::chrono::steady_clock::time_point> times_;
   std::vector<size_t> chunks_;
