@@ -41,6 +41,7 @@
 #include "scenarios/format/dialect.h"
 #include "scenarios/format/scenario.h"
 #include "sim/mutant.h"
+#include "sim/variant.h"
 #include "sim/player.h"
 #include "sim/server.h"
 
@@ -56,7 +57,7 @@ constexpr const char* kUsage =
     "                  [--level must|should|may] [--strict] [--repeat N] [--shard I/N]\n"
     "                  [--baseline FILE] [--report-dir DIR] [--seed N] [--max-rps N]\n"
     "                  [--real-time] [--max-real-ms N] [--min-tolerance-ms N] [--mutant NAME]\n"
-    "                  [--record DIR]\n"
+    "                  [--record DIR] [--variant NAME]\n"
     "                  [--target URL (--token T | --token-file F)] [--header K:V] [--ca-cert PEM]\n"
     "      Plays the scenarios over HTTP, judges every rule over what was sent and seen,\n"
     "      and writes junit.xml, report.json and index.html to --report-dir\n"
@@ -77,6 +78,10 @@ constexpr const char* kUsage =
     "      The suite against each deliberately broken server; says at which level\n"
     "      each died; writes matrix.html, matrix.json and a report per server to DIR\n"
     "      (default reports/out/mutants).\n"
+    "  taskconform variants [--json] [--report-dir DIR]\n"
+    "      The suite against each legal variant of the reference server (choices a\n"
+    "      correct server may make); exit 1 when one fails a MUST rule or a SHOULD\n"
+    "      rule it does not name; matrix and reports in DIR (reports/out/variants).\n"
     "  taskconform matrix --target NAME=URL... [--token-file NAME=FILE] [--json]\n"
     "                     [--report-dir DIR] [run options]\n"
     "      The suite against each server, one matrix (default reports/out/matrix).\n"
@@ -111,6 +116,7 @@ struct RunArgs {
   int64_t tolerance_ms = 0;  // calibrated at start for real-time play
   int64_t min_tolerance_ms = 25;
   th::Mutant mutant = th::Mutant::kNone;  // the embedded server's deliberate bug
+  th::VariantSet variants;                // the embedded server's legal choices
   std::string record_dir;  // --record: a cassette per scenario run
 };
 
@@ -134,7 +140,7 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
       out = args[++i];
       return true;
     };
-    std::string v;
+    std::string v, v_arg;
     if (k == "--target") {
       if (!value(a.target_url)) return usage_error("--target takes a URL");
     } else if (k == "--token") {
@@ -201,6 +207,10 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
       if (!value(a.report_dir) || a.report_dir.empty()) return usage_error("--report-dir takes a folder");
     } else if (k == "--record") {
       if (!value(a.record_dir) || a.record_dir.empty()) return usage_error("--record takes a folder");
+    } else if (k == "--variant") {
+      auto variant = value(v_arg) ? th::parse_variant(v_arg) : std::nullopt;
+      if (!variant) return usage_error("--variant takes a name from tasksim serve --list-variants");
+      a.variants.insert(*variant);
     } else if (k == "--mutant") {
       if (!value(v) || !th::parse_mutant(v)) return usage_error("--mutant takes a name from taskconform mutants");
       a.mutant = *th::parse_mutant(v);
@@ -217,6 +227,7 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
     if (const char* env = std::getenv("TASKCONFORM_TOKEN")) a.token = env;
   }
   if (!a.target_url.empty() && a.mutant != th::Mutant::kNone) return usage_error("--mutant is for the embedded server, not a --target");
+  if (!a.target_url.empty() && !a.variants.empty()) return usage_error("--variant is for the embedded server, not a --target");
   if (!a.target_url.empty()) {
     std::string err;
     const auto headers = a.target.headers;
@@ -284,9 +295,11 @@ std::vector<const th::conform::Rule*> select_rules(const RunArgs& a) {
   return out;
 }
 
-th::ServerOptions embedded_options(const th::Scenario& sc, bool real_time, th::Mutant mutant) {
+th::ServerOptions embedded_options(const th::Scenario& sc, bool real_time, th::Mutant mutant,
+                                   const th::VariantSet& variants) {
   th::ServerOptions o;
   o.mutant = mutant;
+  o.variants = variants;
   o.virtual_clock = !real_time;
   o.virtual_start_ms = sc.server.start_time_ms;
   for (const auto& [name, c] : sc.clients) {
@@ -305,7 +318,15 @@ th::ServerOptions embedded_options(const th::Scenario& sc, bool real_time, th::M
 }
 
 th::conform::ScenarioRun run_embedded(const th::Scenario& sc, const RunArgs& a) {
-  th::ReferenceServer server(embedded_options(sc, a.real_time, a.mutant));
+  // A store busy with other clients' tasks is played as a shared target is.
+  const bool busy = a.variants.count(th::Variant::kBusyStore) > 0;
+  if (const std::string needs = busy ? th::conform::non_default_server_options(sc) : ""; !needs.empty()) {
+    th::conform::ScenarioRun r;
+    r.verdict = th::conform::Verdict::kSkip;
+    r.reason = "needs server options a shared target may not have: " + needs;
+    return r;
+  }
+  th::ReferenceServer server(embedded_options(sc, a.real_time, a.mutant, a.variants));
   const int port = server.bind();
   if (port == 0) {
     th::conform::ScenarioRun r;
@@ -322,6 +343,7 @@ th::conform::ScenarioRun run_embedded(const th::Scenario& sc, const RunArgs& a) 
   po.tolerance_ms = a.tolerance_ms;
   po.max_real_ms = a.max_real_ms;
   po.interrupted = &g_interrupted;
+  if (busy) po.isolation_tag = "tcbusy-";  // judge only the run's own tasks
   auto r = th::conform::play_live(sc, t, po);
   server.stop();
   serving.join();
@@ -367,6 +389,7 @@ std::string shell_quote(const std::string& s) {
 std::string rerun_prefix(const RunArgs& a) {
   std::string p = "taskconform run";
   if (a.mutant != th::Mutant::kNone) p += " --mutant " + std::string(th::to_name(a.mutant));
+  for (th::Variant v : a.variants) p += " --variant " + std::string(th::to_name(v));
   if (!a.target_url.empty()) p += " --target " + shell_quote(a.target_url) + " --token-file TOKEN_FILE";
   return p;
 }
@@ -881,6 +904,71 @@ int cmd_mutants(const std::vector<std::string>& args) {
   return correct_passes && killed == total && unproven.empty() ? 0 : 1;
 }
 
+// taskconform variants [--json] [--report-dir DIR]: the suite against each legal
+// variant of the reference server, the mirror of mutants. A variant passes when no
+// MUST rule or MUST expectation fails and every SHOULD rule that fails is one of the
+// decisions the variant names as departed from. Exit 1 when one does not pass.
+int cmd_variants(const std::vector<std::string>& args) {
+  SweepArgs sw;
+  if (int status = parse_sweep(args, "variants", sw); status >= 0) return status;
+  RunArgs a;
+  if (int status = parse_run({}, a); status >= 0) return status;
+  std::vector<th::Scenario> scenarios;
+  for (const auto& f : a.files) scenarios.push_back(th::load_scenario(f));
+  size_t name_width = 0;
+  for (th::Variant v : th::all_variants()) name_width = std::max(name_width, th::to_name(v).size());
+  std::vector<th::reports::MatrixColumn> columns;
+  nlohmann::json out = {{"variants", nlohmann::json::array()}};
+  size_t passing = 0;
+  for (th::Variant v : th::all_variants()) {
+    if (g_interrupted) break;
+    a.variants = {v};
+    auto suite = run_suite_quietly(a, scenarios);
+    const std::string name(th::to_name(v));
+    const auto& departs = th::departs_from(v);
+    std::vector<std::string> unnamed;
+    for (const auto& id : failed_rules(suite, th::conform::Level::kShould)) {
+      if (std::find(departs.begin(), departs.end(), id) == departs.end()) unnamed.push_back(id);
+    }
+    const auto must = failed_rules(suite, th::conform::Level::kMust);
+    std::vector<std::string> failed_scenarios, findings;
+    for (const auto& sc : suite.scenarios) {
+      if (sc.run.verdict == th::conform::Verdict::kFail || sc.run.verdict == th::conform::Verdict::kError) {
+        failed_scenarios.push_back(sc.name);
+      }
+      for (const auto& f : sc.run.findings) findings.push_back(sc.name + ": " + f.describe());
+    }
+    const bool passes = th::conform::exit_status(suite, false) == 0 && unnamed.empty();
+    passing += passes;
+    out["variants"].push_back({{"name", name}, {"description", std::string(th::description(v))}, {"passes", passes},
+                               {"departs_from", departs}, {"failedMust", must}, {"failedShouldNotNamed", unnamed},
+                               {"scenariosFailed", failed_scenarios}, {"findings", findings}});
+    std::string line = passes ? "passes" : "FAILS:";
+    if (!must.empty()) line += " MUST " + joined(must);
+    if (!unnamed.empty()) line += " SHOULD (not a named departure) " + joined(unnamed);
+    if (!failed_scenarios.empty()) line += " scenarios " + joined(failed_scenarios);
+    if (passes && !departs.empty()) line += " (departs from " + joined(departs) + ")";
+    if (!sw.as_json) {
+      std::printf("%-6s %-*s  %s\n", passes ? "PASS" : "FAIL", static_cast<int>(name_width), name.c_str(), line.c_str());
+      std::fflush(stdout);
+    }
+    columns.push_back(matrix_column(sw.report_dir, name, "variant", std::move(suite), passes, line,
+                                    "taskconform run --variant " + name));
+  }
+  if (!write_matrix_or_say(sw.report_dir, "taskconform variants: every legal variant against every rule", columns,
+                           sw.as_json)) {
+    return 2;
+  }
+  const size_t total = th::all_variants().size();
+  if (sw.as_json) {
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    std::printf("taskconform: %zu of %zu legal variants pass\n", passing, total);
+  }
+  if (g_interrupted) return 130;
+  return passing == total ? 0 : 1;
+}
+
 // A matrix target's token: --token-file NAME=FILE, else TASKCONFORM_TOKEN_<NAME> (upper
 // case, other characters as _), else TASKCONFORM_TOKEN. Never from the command line.
 std::string matrix_token(const std::string& name, const std::map<std::string, std::string>& files, std::string& err) {
@@ -1011,6 +1099,7 @@ int main(int argc, char** argv) {
   if (cmd == "list") return cmd_list(args);
   if (cmd == "mutants") return cmd_mutants(args);
   if (cmd == "matrix") return cmd_matrix(args);
+  if (cmd == "variants") return cmd_variants(args);
   if (cmd == "fuzz") return cmd_fuzz(args);
   return usage_error("unknown command \"" + cmd + "\"");
 }
