@@ -402,6 +402,8 @@ std::string rerun_command(const ReportOptions& o, const std::string& scenario_fi
   return (o.rerun_prefix.empty() ? std::string("taskconform run") : o.rerun_prefix) + " " + scenario_file + " --rules " + rule_id;
 }
 
+std::string junit_xml(const SuiteResult& s, const ReportOptions& o) { return junit_report(s, o); }
+
 bool write_reports(const SuiteResult& s, const ReportOptions& o, std::string& error) {
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);

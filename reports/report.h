@@ -17,6 +17,9 @@ struct ReportOptions {
 // False (with the reason) when the directory or a file cannot be written.
 bool write_reports(const conform::SuiteResult& s, const ReportOptions& o, std::string& error);
 
+// The JUnit XML alone (what write_reports writes as junit.xml).
+std::string junit_xml(const conform::SuiteResult& s, const ReportOptions& o);
+
 std::string rerun_command(const ReportOptions& o, const std::string& scenario_file, const std::string& rule_id);
 
 }  // namespace th::reports
