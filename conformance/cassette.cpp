@@ -64,8 +64,11 @@ void redact(json& j, const std::vector<std::string>& secrets) {
     bool changed = false;
     for (const auto& secret : secrets) {
       if (secret.empty()) continue;
-      for (size_t at = s.find(secret); at != std::string::npos; at = s.find(secret, at)) {
-        s.replace(at, secret.size(), "[REDACTED]");
+      static const std::string kMark = "[REDACTED]";
+      // Search on after the mark: a secret that occurs inside the mark ("T") would
+      // otherwise be found in it again forever.
+      for (size_t at = s.find(secret); at != std::string::npos; at = s.find(secret, at + kMark.size())) {
+        s.replace(at, secret.size(), kMark);
         changed = true;
       }
     }

@@ -113,8 +113,10 @@ std::optional<Isolated> isolate(const Scenario& sc, const std::string& tag, int6
   Isolated out;
   for (const auto& id : named) {
     if (!valid_id(id)) continue;  // an invalid id stays invalid: the scenario tests that
-    const std::string unique = tag + id;
-    if (unique.size() > 36) {
+    // An id with no room for the tag (a test of the 36-character bound) keeps its
+    // length: the tag takes the place of its first characters.
+    const std::string unique = tag.size() + id.size() <= 36 ? tag + id : tag + id.substr(std::min(tag.size(), id.size()));
+    if (unique.size() > 36 || !valid_id(unique) || out.task_ids.count(unique)) {
       why = "task id \"" + id + "\" cannot be made unique to the run within 36 characters; run it on a fresh server";
       return std::nullopt;
     }

@@ -171,7 +171,7 @@ class LivePlayer {
     }
     std::map<std::string, ObservedStream> seen;
     for (auto& [name, st] : streams_) seen.emplace(name, st.seen);
-    for (auto& f : check_streams(sc_, seen, tol())) note(std::move(f));
+    for (auto& f : check_streams(sc_, seen, real_)) note(std::move(f));
   }
 
   int64_t tol() const { return real_ ? options_.tolerance_ms : 0; }
@@ -331,7 +331,7 @@ class LivePlayer {
         throw PlayError{"stream \"" + name + "\" did not deliver the " + std::to_string(want) + " bytes written"};
       }
     }
-    const int64_t held = last_advance_.value("listensHeld", int64_t{0});
+    const int64_t held = listens_held();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_deadline_ms);
     while (static_cast<int64_t>(listens_.size()) > held) {
       if (!collect_listens() && std::chrono::steady_clock::now() > deadline) {
@@ -339,6 +339,14 @@ class LivePlayer {
       }
     }
     for (auto& [name, st] : streams_) take(name, st);
+  }
+
+  // The long polls the server holds, by its last advance answer; every one the
+  // runner has open when the server does not say.
+  int64_t listens_held() const {
+    const auto it = last_advance_.find("listensHeld");
+    if (it == last_advance_.end() || !it->is_number_integer()) return static_cast<int64_t>(listens_.size());
+    return it->get<int64_t>();
   }
 
   // Takes in answered listens; true when one was.
@@ -365,10 +373,15 @@ class LivePlayer {
   void settle_listen() {
     if (real_) return;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_deadline_ms);
+    const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
     while (true) {
       collect_listens();
       advance(0);
-      if (static_cast<int64_t>(listens_.size()) <= last_advance_.value("listensHeld", int64_t{0})) return;
+      if (last_advance_.contains("listensHeld")) {
+        if (static_cast<int64_t>(listens_.size()) <= listens_held()) return;
+      } else if (listens_.empty() || std::chrono::steady_clock::now() > grace) {
+        return;  // a test clock that does not count held listens: unanswered in the grace is held
+      }
       if (std::chrono::steady_clock::now() > deadline) throw PlayError{"a listen was neither held nor answered"};
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
@@ -419,7 +432,7 @@ class LivePlayer {
   void record(const Step& s, const Request& r, int64_t sent_ms, int status, const json& body, int64_t t_ms,
               const std::string& content_type) {
     if (!s.id.empty()) responses_by_id_[s.id] = body;
-    for (auto& f : check_response(s, status, body, t_ms, tol())) note(std::move(f));
+    for (auto& f : check_response(s, status, body, t_ms, real_)) note(std::move(f));
     if ((status == 429 || status == 503) && throttled_.empty()) {
       throttled_ = s.path + " got " + std::to_string(status) + ": the target is throttling or unavailable";
     }

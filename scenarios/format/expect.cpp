@@ -22,6 +22,22 @@ void copy_if(json& out, const char* key, const json* v) {
   if (v) out[key] = *v;
 }
 
+// proto3's JSON mapping writes 64-bit integers as decimal strings ("epochMicros":
+// "1"): the same number as a server that writes 1, so patterns see a number.
+void copy_int_if(json& out, const char* key, const json* v) {
+  if (v && v->is_string()) {
+    const std::string& text = v->get_ref<const std::string&>();
+    const bool digits = !text.empty() && text.size() <= 18 &&
+                        text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0) == std::string::npos &&
+                        text != "-";
+    if (digits) {
+      out[key] = std::stoll(text);
+      return;
+    }
+  }
+  copy_if(out, key, v);
+}
+
 std::string describe(const json& f) {
   std::string s = "t=" + std::to_string(f.value("t_ms", int64_t{0}));
   for (const char* k : {"eventType", "request", "taskId", "status", "statusVersion", "errorCode", "sequence"}) {
@@ -43,10 +59,11 @@ bool proto3_default(const json& v) {
          (v.is_boolean() && !v.get<bool>()) || (v.is_array() && v.empty());
 }
 
-// Like json_subset_match, but timestamps (RFC 3339 strings) match as instants within
-// tol ms (so "…00Z" and "…00.000Z" are the same time), and a field the pattern gives
-// its proto3 default may be absent.
-bool subset_match_tol(const json& pattern, const json& actual, int64_t tol) {
+// Like json_subset_match, but timestamps (RFC 3339 strings) match as instants (so
+// "…00Z" and "…00.000Z" are the same time; in real time any valid one matches, the
+// expected one being nominal), and a field the pattern gives its proto3 default may
+// be absent.
+bool subset_match_tol(const json& pattern, const json& actual, bool rt) {
   if (pattern.is_object()) {
     if (!actual.is_object()) return false;
     for (auto it = pattern.begin(); it != pattern.end(); ++it) {
@@ -55,32 +72,33 @@ bool subset_match_tol(const json& pattern, const json& actual, int64_t tol) {
         if (proto3_default(*it)) continue;
         return false;
       }
-      if (!subset_match_tol(*it, *a, tol)) return false;
+      if (!subset_match_tol(*it, *a, rt)) return false;
     }
     return true;
   }
   if (pattern.is_array()) {
     if (!actual.is_array() || actual.size() != pattern.size()) return false;
     for (size_t i = 0; i < pattern.size(); ++i) {
-      if (!subset_match_tol(pattern[i], actual[i], tol)) return false;
+      if (!subset_match_tol(pattern[i], actual[i], rt)) return false;
     }
     return true;
   }
   if (pattern.is_string() && actual.is_string()) {
     auto p = parse_rfc3339(pattern.get<std::string>()), a = parse_rfc3339(actual.get<std::string>());
-    if (p && a) return std::llabs(*p - *a) <= tol;
+    if (p && a) return rt || *p == *a;
   }
   return pattern == actual;
 }
 
-// A stream pattern: every field equal, but t_ms within the tolerance.
-bool pattern_match(const json& pattern, const json& flat, int64_t tol) {
+// A stream pattern: every field equal; t_ms too in virtual time, and not at all in
+// real time (where the list position checks the order).
+bool pattern_match(const json& pattern, const json& flat, bool rt) {
   if (!pattern.is_object() || !flat.is_object()) return false;
   for (auto it = pattern.begin(); it != pattern.end(); ++it) {
     auto a = flat.find(it.key());
     if (a == flat.end()) return false;
     if (it.key() == "t_ms" && it->is_number_integer() && a->is_number_integer()) {
-      if (std::llabs(it->get<int64_t>() - a->get<int64_t>()) > tol) return false;
+      if (!rt && it->get<int64_t>() != a->get<int64_t>()) return false;
     } else if (!json_subset_match(*it, *a)) {
       return false;
     }
@@ -103,7 +121,7 @@ struct Sink {
 };
 
 void check_list(Sink& fails, const std::string& where, const char* what,
-                const std::vector<json>& expected, const std::vector<json>& seen, int64_t tol) {
+                const std::vector<json>& expected, const std::vector<json>& seen, bool rt) {
   if (expected.size() != seen.size()) {
     fails.push_back(where + ": expected " + std::to_string(expected.size()) + " " + what + ", saw " +
                         std::to_string(seen.size()) + ":" + describe_all(seen),
@@ -111,7 +129,7 @@ void check_list(Sink& fails, const std::string& where, const char* what,
     return;
   }
   for (size_t i = 0; i < expected.size(); ++i) {
-    if (!pattern_match(expected[i], seen[i], tol)) {
+    if (!pattern_match(expected[i], seen[i], rt)) {
       fails.push_back(where + ": " + what + "[" + std::to_string(i) + "]: expected " + expected[i].dump() + ", saw " +
                           describe(seen[i]) + "; all:" + describe_all(seen),
                       what);
@@ -129,15 +147,15 @@ std::vector<json> of_kind(const ObservedStream& st, const char* event) {
 }
 
 void check_one_stream(Sink& fails, const std::string& where, const StreamExpect& e,
-                      const ObservedStream& st, int64_t tol) {
-  if (e.task_events) check_list(fails, where, "task_events", *e.task_events, of_kind(st, "task_event"), tol);
-  if (e.agent_requests) check_list(fails, where, "agent_requests", *e.agent_requests, of_kind(st, "agent_request"), tol);
-  if (e.frames) check_list(fails, where, "frames", *e.frames, of_kind(st, "manual_control_frame"), tol);
-  if (e.heartbeats_ms) {
+                      const ObservedStream& st, bool rt) {
+  if (e.task_events) check_list(fails, where, "task_events", *e.task_events, of_kind(st, "task_event"), rt);
+  if (e.agent_requests) check_list(fails, where, "agent_requests", *e.agent_requests, of_kind(st, "agent_request"), rt);
+  if (e.frames) check_list(fails, where, "frames", *e.frames, of_kind(st, "manual_control_frame"), rt);
+  if (e.heartbeats_ms && !rt) {  // in real time the heartbeat rules judge the gaps
     std::vector<int64_t> seen;
     for (const json& f : of_kind(st, "heartbeat")) seen.push_back(f["t_ms"].get<int64_t>());
     bool same = seen.size() == e.heartbeats_ms->size();
-    for (size_t i = 0; same && i < seen.size(); ++i) same = std::llabs(seen[i] - (*e.heartbeats_ms)[i]) <= tol;
+    for (size_t i = 0; same && i < seen.size(); ++i) same = seen[i] == (*e.heartbeats_ms)[i];
     if (!same) {
       fails.push_back(where + ": expected heartbeats at " + json(*e.heartbeats_ms).dump() + ", saw " + json(seen).dump(),
                       "heartbeats_ms");
@@ -145,12 +163,12 @@ void check_one_stream(Sink& fails, const std::string& where, const StreamExpect&
   }
   for (const json& p : e.never) {
     for (const json& f : st.messages) {
-      if (pattern_match(p, f, tol)) {
+      if (pattern_match(p, f, rt)) {
         fails.push_back(where + ": saw " + describe(f) + ", which must never appear (" + p.dump() + ")", "never");
       }
     }
   }
-  if (e.end && (!st.end || !pattern_match(*e.end, *st.end, tol))) {
+  if (e.end && (!st.end || !pattern_match(*e.end, *st.end, rt))) {
     fails.push_back(where + ": expected the server to end it with " + e.end->dump() + ", got " +
                         (st.end ? st.end->dump() : "no end"),
                     "end");
@@ -186,7 +204,7 @@ json flatten_stream_data(const json& data, int64_t t_ms) {
   if (event == "task_event") {
     copy_if(f, "eventType", find_path(data, {"taskEvent", "eventType"}));
     copy_if(f, "taskId", find_path(data, {"taskEvent", "task", "version", "taskId"}));
-    copy_if(f, "statusVersion", find_path(data, {"taskEvent", "task", "version", "statusVersion"}));
+    copy_int_if(f, "statusVersion", find_path(data, {"taskEvent", "task", "version", "statusVersion"}));
     copy_if(f, "status", find_path(data, {"taskEvent", "task", "status", "status"}));
     copy_if(f, "errorCode", find_path(data, {"taskEvent", "task", "status", "taskError", "code"}));
   } else if (event == "agent_request") {
@@ -204,8 +222,8 @@ json flatten_stream_data(const json& data, int64_t t_ms) {
     }
   } else if (event == "manual_control_frame") {
     copy_if(f, "taskId", find_path(data, {"taskId"}));
-    copy_if(f, "sequence", find_path(data, {"sequence"}));
-    copy_if(f, "epochMicros", find_path(data, {"epochMicros"}));
+    copy_int_if(f, "sequence", find_path(data, {"sequence"}));
+    copy_int_if(f, "epochMicros", find_path(data, {"epochMicros"}));
   }
   return f;
 }
@@ -216,7 +234,7 @@ std::string ExpectFailure::describe() const {
 }
 
 std::vector<ExpectFailure> check_response(const Step& s, int status, const json& body, int64_t t_ms,
-                                          int64_t tolerance_ms) {
+                                          bool real_time) {
   std::vector<ExpectFailure> out;
   if (!s.expect) return out;
   const ResponseExpect& e = *s.expect;
@@ -227,14 +245,14 @@ std::vector<ExpectFailure> check_response(const Step& s, int status, const json&
                         (body.is_null() ? "" : " with body " + body.dump()),
                     "status");
   }
-  if (e.body && !subset_match_tol(*e.body, body, tolerance_ms)) {
+  if (e.body && !subset_match_tol(*e.body, body, real_time)) {
     fails.push_back(where + ": body does not match " + e.body->dump() + "; got " + body.dump(), "body");
   }
-  if (e.body_exact && !(subset_match_tol(*e.body_exact, body, tolerance_ms) &&
-                        subset_match_tol(body, *e.body_exact, tolerance_ms))) {
+  if (e.body_exact && !(subset_match_tol(*e.body_exact, body, real_time) &&
+                        subset_match_tol(body, *e.body_exact, real_time))) {
     fails.push_back(where + ": body is not exactly " + e.body_exact->dump() + "; got " + body.dump(), "body_exact");
   }
-  if (e.t_ms && std::llabs(*e.t_ms - t_ms) > tolerance_ms) {
+  if (e.t_ms && !real_time && *e.t_ms != t_ms) {
     fails.push_back(where + ": expected the answer at t_ms " + std::to_string(*e.t_ms) + ", got it at " +
                         std::to_string(t_ms),
                     "t_ms");
@@ -243,7 +261,7 @@ std::vector<ExpectFailure> check_response(const Step& s, int status, const json&
 }
 
 std::vector<ExpectFailure> check_streams(const Scenario& sc, const std::map<std::string, ObservedStream>& seen,
-                                         int64_t tolerance_ms) {
+                                         bool real_time) {
   std::vector<ExpectFailure> out;
   for (const auto& [name, e] : sc.expect_streams) {
     const std::string where = "stream \"" + name + "\" (" + e.path + ")";
@@ -261,7 +279,7 @@ std::vector<ExpectFailure> check_streams(const Scenario& sc, const std::map<std:
       continue;
     }
     Sink fails{out, e.levels};
-    check_one_stream(fails, where, e, it->second, tolerance_ms);
+    check_one_stream(fails, where, e, it->second, real_time);
   }
   return out;
 }

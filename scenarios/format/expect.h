@@ -39,13 +39,16 @@ struct ExpectFailure {
 };
 
 // Failures of a step's `expect` for the answer it got (t_ms: when it arrived).
-// tolerance_ms: how far an observed time may be from an expected one; 0 in virtual
-// time, the calibrated tolerance in real time.
+// real_time: played on the wall clock, where an expected time is nominal and latency
+// is no verdict (design.md, "Real time"): t_ms values check order only (a list is in
+// order by its position), `never` patterns and `end` match content fields only,
+// heartbeats_ms and a long poll's answer time are left to the timing rules, and an
+// RFC 3339 timestamp in a body matches any valid one. In virtual time all is exact.
 std::vector<ExpectFailure> check_response(const Step& s, int status, const json& body, int64_t t_ms,
-                                        int64_t tolerance_ms = 0);
+                                          bool real_time = false);
 
 // Failures of every `expect_streams` entry; streams absent from `seen` never opened.
 std::vector<ExpectFailure> check_streams(const Scenario& sc, const std::map<std::string, ObservedStream>& seen,
-                                       int64_t tolerance_ms = 0);
+                                         bool real_time = false);
 
 }  // namespace th
