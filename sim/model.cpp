@@ -193,8 +193,11 @@ Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json&
                                std::string(to_name(before->status.status)));
   }
   if (before->status.status == TaskStatus::kCancelRequested) return before;  // asked already
-  // The cancel-sent-ends-task mutant ends every task at once, as if nobody had it yet.
-  const bool sent = before->handed_over && options_.mutant != Mutant::kCancelSentEndsTask;
+  // The cancel-sent-ends-task mutant ends every task at once, as if nobody had it yet;
+  // the cancel-queued-counts-as-sent mutant takes a task queued for its agent as sent.
+  const bool queued = options_.mutant == Mutant::kCancelQueuedCountsAsSent &&
+                      !before->is_executed_elsewhere && !principal_entity_id(before->assignee).empty();
+  const bool sent = (before->handed_over || queued) && options_.mutant != Mutant::kCancelSentEndsTask;
   auto after = std::make_shared<Task>(*before);
   after->status_version = before->status_version + 1;
   after->last_update_time_ms = clock_.now_ms();

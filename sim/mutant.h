@@ -43,6 +43,8 @@ enum class Mutant {
   kHeartbeatsStopWhileUpdatesFlow,  // a task event in the last interval stands in for a heartbeat
   kEventsOutOfVersionOrder,  // a burst of queued events is written newest first
   kDataSplitOverLinesWrongly,  // long data wrapped onto data: lines of 64 bytes, mid-string
+  kBlankLineBeforeEachEvent,  // an event's blank line comes before the next: the last one never
+  kCancelQueuedCountsAsSent,  // a task queued for its agent counts as sent: a cancel asks the agent
 };
 
 std::string_view to_name(Mutant m);

@@ -68,6 +68,7 @@ class ReferenceServer {
     size_t writes_in_flight = 0;  // popped from the outbox, not yet on the socket
     bool opened = false;          // the opening comment (and so the headers) went out
     uint64_t events_framed = 0;   // for the no-blank-line mutant
+    bool blank_line_owed = false;  // for the blank-line-before-each-event mutant
     uint64_t bytes_written = 0;   // reported by the test clock, so a client can catch up
   };
 
