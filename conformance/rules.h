@@ -1,8 +1,8 @@
 #pragma once
-// The rule catalog: each rule has a stable ID, a level, the sentence of the spec it
-// enforces, the least evidence it needs, and a check: a predicate over what the
-// runner sent and observed (a RunRecord). Rules are written from the API notes,
-// independently of the model they judge, and never link it.
+// The rule catalog: each rule has a stable ID, a level, the basis of that level and
+// its source, the sentence of the spec it enforces, the least evidence it needs, and a
+// check: a predicate over what the runner sent and observed (a RunRecord). Rules are
+// written from the API notes, independently of the model they judge, and never link it.
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,11 +15,16 @@ namespace th::conform {
 enum class Level { kMust, kShould, kMay };
 const char* to_name(Level l);
 
-// What a rule rests on (design.md, "Levels"): a documented fact (MUST), one of our
-// decisions in lattice-tasks.md (SHOULD), or a preference recorded elsewhere or a
-// choice among legal answers (MAY).
-enum class Basis { kDocumented, kDecision, kPreference };
-const char* to_name(Basis b);  // "documented", "decision", "preference"
+// Why a rule has its level (design.md, "Levels: a verdict needs a basis"). The level
+// follows the basis: MUST only on kDocumented, kDecision is SHOULD, kPreference is MAY.
+// A MUST rule's predicate judges only what the documents settle: where its verdict
+// would hang on a decision, it leaves the case to that decision's SHOULD rule.
+enum class Basis {
+  kDocumented,  // a seed sentence, the official docs or SDK, or a fact the notes give as documented
+  kDecision,    // an entry of "Decisions where the sources are silent" in lattice-tasks.md
+  kPreference,  // recorded elsewhere (scenarios/README.md), or one legal answer among several
+};
+const char* to_name(Basis b);
 
 struct Violation {
   std::string where;  // a stream name or a step path
@@ -39,12 +44,12 @@ struct RuleResult {
 struct Rule {
   std::string id;
   Level level;
+  Basis basis;
+  std::string source;  // the sentence, SDK behaviour or decision entry the basis cites
   std::string family;
   std::string sentence;
   std::string least_evidence;
   std::function<RuleResult(const RunRecord&)> check;
-  Basis basis = Basis::kDocumented;
-  std::string source;  // the sentence, SDK behaviour or decision entry it rests on
 };
 
 const std::vector<Rule>& rule_catalog();

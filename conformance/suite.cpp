@@ -35,7 +35,7 @@ RuleVerdict judge_one(const Rule* rule, const std::vector<ScenarioOutcome>& scen
   RuleVerdict v;
   v.rule = rule;
   int pass = 0, fail = 0;
-  std::string short_of, unexercised;
+  std::string short_of, incidental, unexercised;
   for (const auto& sc : scenarios) {
     if (!played(sc)) continue;  // no record
     RuleResult r = rule->check(sc.run.record);
@@ -45,7 +45,12 @@ RuleVerdict judge_one(const Rule* rule, const std::vector<ScenarioOutcome>& scen
     }
     if (r.outcome == Outcome::kPass) ++pass;
     if (r.outcome == Outcome::kFail) ++fail;
-    if (r.outcome == Outcome::kInconclusive && short_of.empty()) short_of = sc.name + ": " + r.evidence;
+    // Too little evidence where the scenario means to exercise the rule keeps it
+    // inconclusive; where it only touched it in passing, other scenarios may answer.
+    if (r.outcome == Outcome::kInconclusive) {
+      std::string& why = lists(sc.rules, rule->id) ? short_of : incidental;
+      if (why.empty()) why = sc.name + ": " + r.evidence;
+    }
     v.results.push_back({sc.name, std::move(r)});
   }
   if (fail > 0) {
@@ -59,7 +64,10 @@ RuleVerdict judge_one(const Rule* rule, const std::vector<ScenarioOutcome>& scen
     v.summary = "not run: " + why;
   } else {
     v.verdict = Verdict::kInconclusive;  // too little evidence is never a PASS
-    v.summary = !short_of.empty() ? short_of : !unexercised.empty() ? unexercised : "no scenario exercised it";
+    v.summary = !short_of.empty()     ? short_of
+                : !incidental.empty()   ? incidental
+                : !unexercised.empty()  ? unexercised
+                                        : "no scenario exercised it";
   }
   return v;
 }

@@ -25,7 +25,8 @@ with tempfile.TemporaryDirectory() as out:
 exercises = {}
 for rule in report["rules"]:
     for res in rule["results"]:
-        exercises.setdefault(res["scenario"], []).append(rule["id"])
+        if res["outcome"] in ("PASS", "FAIL"):  # an inconclusive one did not really exercise it
+            exercises.setdefault(res["scenario"], []).append(rule["id"])
 changed = 0
 listed = set()
 for name in sorted(os.listdir(scenario_dir)):

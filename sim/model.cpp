@@ -216,8 +216,11 @@ Result<TaskPtr> TaskService::cancel_task(const std::string& task_id, const json&
                             std::string(to_name(before->status.status)));
   }
   if (before->status.status == TaskStatus::kCancelRequested) return before;  // asked already
-  // The cancel-sent-ends-task mutant ends every task at once, as if nobody had it yet.
-  const bool sent = before->handed_over && options_.mutant != Mutant::kCancelSentEndsTask;
+  // The cancel-sent-ends-task mutant ends every task at once, as if nobody had it yet;
+  // the cancel-queued-counts-as-sent mutant takes a task queued for its agent as sent.
+  const bool queued = options_.mutant == Mutant::kCancelQueuedCountsAsSent &&
+                      !before->is_executed_elsewhere && !principal_entity_id(before->assignee).empty();
+  const bool sent = (before->handed_over || queued) && options_.mutant != Mutant::kCancelSentEndsTask;
   auto after = std::make_shared<Task>(*before);
   after->status_version = before->status_version + 1;
   after->last_update_time_ms = clock_.now_ms();
@@ -526,8 +529,9 @@ Result<std::shared_ptr<const ManualControlFrame>> TaskService::send_manual_contr
   }
   auto last = last_frame_.find(f.task_id);
   const std::pair<int64_t, int64_t> key{f.epoch_micros, f.sequence};
-  // The repeated-frame mutant compares with < where <= belongs: a frame equal to the last passes.
-  const bool repeated_ok = options_.mutant == Mutant::kRepeatedFrameAccepted;
+  // The repeated-frame variant compares with < where we compare with <=: a frame equal
+  // to the last passes (frame order is only our preference).
+  const bool repeated_ok = options_.repeated_frame_accepted;
   if (last != last_frame_.end() && (repeated_ok ? key < last->second : key <= last->second)) {
     return invalid_argument("frame (epochMicros " + std::to_string(f.epoch_micros) + ", sequence " +
                             std::to_string(f.sequence) + ") does not come after the task's last frame (" +

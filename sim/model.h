@@ -41,6 +41,7 @@ struct ServiceOptions {
   bool terminal_conflict = false;     // a change or cancel of a terminal task: 409 ABORTED, not 400
   bool preexisting_reversed = false;  // the snapshot newest first
   bool heartbeat_restarts = false;    // the heartbeat timer restarts at every message sent
+  bool repeated_frame_accepted = false;  // a frame equal to the last one is delivered again
   // The snapshot is read from the store as the client drains the stream, instead of
   // being queued at once: a store of any size fits through a stream, and the queue
   // bound (stream_queue_capacity) then counts live messages only.

@@ -6,7 +6,7 @@
 namespace th {
 namespace {
 
-constexpr std::array<std::pair<Mutant, std::string_view>, 33> kNames = {{
+constexpr std::array<std::pair<Mutant, std::string_view>, 35> kNames = {{
     {Mutant::kNone, "none"},
     {Mutant::kHeartbeatsLate, "heartbeats-late"},
     {Mutant::kLeadingEdgeDelayed, "leading-edge-delayed"},
@@ -36,10 +36,11 @@ constexpr std::array<std::pair<Mutant, std::string_view>, 33> kNames = {{
     {Mutant::kExecutedElsewhereHandedOver, "executed-elsewhere-handed-over"},
     {Mutant::kCancelNotSentToAgent, "cancel-not-sent-to-agent"},
     {Mutant::kManualControlNotEnded, "manual-control-not-ended"},
-    {Mutant::kRepeatedFrameAccepted, "manual-control-repeated-frame-accepted"},
     {Mutant::kHeartbeatsStopWhileUpdatesFlow, "heartbeats-stop-while-updates-flow"},
     {Mutant::kEventsOutOfVersionOrder, "events-out-of-version-order"},
     {Mutant::kDataSplitOverLinesWrongly, "data-split-over-lines-wrongly"},
+    {Mutant::kBlankLineBeforeEachEvent, "blank-line-before-each-event"},
+    {Mutant::kCancelQueuedCountsAsSent, "cancel-queued-counts-as-sent"},
 }};
 
 }  // namespace

@@ -39,10 +39,11 @@ enum class Mutant {
   kExecutedElsewhereHandedOver,  // isExecutedElsewhere ignored: its agent gets the task
   kCancelNotSentToAgent,     // CANCEL_REQUESTED, but the agent never gets the cancel request
   kManualControlNotEnded,    // manual control checks for a terminal task only at open
-  kRepeatedFrameAccepted,    // a frame equal to the last (epoch, sequence) is accepted
   kHeartbeatsStopWhileUpdatesFlow,  // a task event in the last interval stands in for a heartbeat
   kEventsOutOfVersionOrder,  // a burst of queued events is written newest first
   kDataSplitOverLinesWrongly,  // long data wrapped onto data: lines of 64 bytes, mid-string
+  kBlankLineBeforeEachEvent,  // an event's blank line comes before the next: the last one never
+  kCancelQueuedCountsAsSent,  // a task queued for its agent counts as sent: a cancel asks the agent
 };
 
 std::string_view to_name(Mutant m);

@@ -106,6 +106,7 @@ void apply_variants(ServerOptions& o) {
   if (on(Variant::kHeartbeatTimerRestarts)) o.service.heartbeat_restarts = true;
   if (on(Variant::kSeveralEventsPerWrite)) o.chunking = SseChunking::kCoalesce;
   if (on(Variant::kBusyStore)) o.service.snapshot_cursor = true;
+  if (on(Variant::kRepeatedFrameAccepted)) o.service.repeated_frame_accepted = true;
 }
 
 }  // namespace
@@ -457,6 +458,14 @@ std::vector<std::string> ReferenceServer::frame(const std::vector<std::string>& 
     // The no-blank-line mutant leaves every other event without its blank line.
     const bool drop_blank = options_.mutant == Mutant::kNoBlankLine && live.events_framed++ % 2 == 0;
     std::string one = event_text(e, live) + (drop_blank ? "" : eol());
+    // The blank-line-before-each-event mutant writes an event's blank line before the
+    // next one (a separator, not a terminator): each event is dispatched only when the
+    // next arrives, and when the server ends the stream (with no end note) its last
+    // event never is.
+    if (options_.mutant == Mutant::kBlankLineBeforeEachEvent) {
+      one = (live.blank_line_owed ? eol() : "") + event_text(e, live);
+      live.blank_line_owed = true;
+    }
     switch (options_.chunking) {
       case SseChunking::kNormal: writes.push_back(std::move(one)); break;
       case SseChunking::kCoalesce: all += one; break;
@@ -532,7 +541,7 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         // A client that went away is seen only when a write fails: probe idle streams.
         if (events.empty() && !ended) return sink.is_writable();
         std::vector<std::string> writes = frame(events, *live);
-        if (ended) {
+        if (ended && options_.mutant != Mutant::kBlankLineBeforeEachEvent) {
           // Why the stream ends, as a comment: parsers ignore it, people and the
           // conformance runner read it.
           std::lock_guard<std::mutex> guard(mu_);

@@ -74,6 +74,7 @@ class ReferenceServer {
     bool opened = false;          // the opening comment (and so the headers) went out
     uint64_t events_framed = 0;   // for the no-blank-line mutant
     uint64_t event_ids = 0;       // the comments-and-ids variant's last id: N
+    bool blank_line_owed = false;  // for the blank-line-before-each-event mutant
     uint64_t bytes_written = 0;   // reported by the test clock, so a client can catch up
   };
 

@@ -27,6 +27,7 @@ enum class Variant {
   kSeveralEventsPerWrite,   // every event ready at once in one write
   kHeartbeatTimerRestarts,  // the heartbeat timer restarts at every message sent
   kBusyStore,               // 10,000 foreign tasks, another client changing them
+  kRepeatedFrameAccepted,   // a manual-control frame equal to the last is delivered again
 };
 
 using VariantSet = std::set<Variant>;

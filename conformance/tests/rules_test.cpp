@@ -94,6 +94,30 @@ TEST_CASE("rules: the catalog is well formed", "[rules]") {
   CHECK(ids.size() >= 30);
 }
 
+// design.md, "Levels: a verdict needs a basis": MUST only on what the sources say, a
+// decision of lattice-tasks.md is SHOULD, a preference MAY; every rule cites its source.
+TEST_CASE("rules: every rule names its basis and source, and its level follows the basis", "[rules]") {
+  for (const auto& r : rule_catalog()) {
+    INFO(r.id << " " << to_name(r.level) << " " << to_name(r.basis));
+    CHECK_FALSE(r.source.empty());
+    switch (r.level) {
+      case Level::kMust:
+        CHECK(r.basis == Basis::kDocumented);
+        break;
+      case Level::kShould:
+        CHECK(r.basis == Basis::kDecision);
+        break;
+      case Level::kMay:
+        CHECK(r.basis == Basis::kPreference);
+        break;
+    }
+    if (r.basis == Basis::kDecision) CHECK_THAT(r.source, Catch::StartsWith("lattice-tasks.md decisions: "));
+  }
+  CHECK(std::string(to_name(Basis::kDocumented)) == "documented");
+  CHECK(std::string(to_name(Basis::kDecision)) == "decision");
+  CHECK(std::string(to_name(Basis::kPreference)) == "preference");
+}
+
 TEST_CASE("rules: STREAM-ORD-001 preexisting before live", "[rules]") {
   auto good = run({}, {stream(json::object(), {ev(0, "EVENT_TYPE_PREEXISTING", task("task-a", 1)),
                                                ev(5, "EVENT_TYPE_CREATED", task("task-b", 1))})});
@@ -220,17 +244,29 @@ TEST_CASE("rules: STREAM-FLT-001 and -002 filters", "[rules]") {
   CHECK(outcome("STREAM-FLT-002", arrived) == Outcome::kPass);
 }
 
-TEST_CASE("rules: STREAM-REQ-001 invalid stream requests get 400", "[rules]") {
-  for (const json& body : {json{{"rateLimit", 100}}, json{{"heartbeatIntervalMs", -5}},
-                           json{{"parentTaskId", "p-task"}, {"assignee", {{"user", {{"userId", "u"}}}}}},
-                           json{{"taskType", {{"taskTypeUrls", {"a"}}, {"taskTypePrefix", "a"}}}},
-                           json{{"statusFilter", {{"statuses", {"STATUS_BOGUS"}}}}}}) {
-    INFO(body.dump());
+TEST_CASE("rules: STREAM-REQ-001..003 invalid stream requests get 400, each at its basis' level", "[rules]") {
+  const std::vector<std::pair<const char*, json>> cases = {
+      {"STREAM-REQ-001", json{{"rateLimit", 100}}},
+      {"STREAM-REQ-001", json{{"parentTaskId", "p-task"}, {"assignee", {{"user", {{"userId", "u"}}}}}}},
+      {"STREAM-REQ-001", json{{"taskType", {{"taskTypeUrls", {"a"}}, {"taskTypePrefix", "a"}}}}},
+      {"STREAM-REQ-001", json{{"updateStartTime", "yesterday"}}},
+      {"STREAM-REQ-002", json{{"heartbeatIntervalMs", -5}}},  // "negative is 400": our decision
+      {"STREAM-REQ-003",
+       json{{"statusFilter", {{"statuses", {"STATUS_BOGUS"}}}}}}};  // strict bodies: our preference
+  for (const auto& [rule_id, body] : cases) {
+    INFO(rule_id << " " << body.dump());
     auto accepted = run({req(0, "POST", "/api/v1/tasks/stream", body, 200, json())}, {});
-    CHECK(outcome("STREAM-REQ-001", accepted) == Outcome::kFail);
+    for (const char* other : {"STREAM-REQ-001", "STREAM-REQ-002", "STREAM-REQ-003"}) {
+      CHECK(outcome(other, accepted) ==
+            (std::string(other) == rule_id ? Outcome::kFail : Outcome::kNotApplicable));
+    }
     auto refused = run({req(0, "POST", "/api/v1/tasks/stream", body, 400, json{{"code", "X"}, {"message", "m"}})}, {});
-    CHECK(outcome("STREAM-REQ-001", refused) == Outcome::kPass);
+    CHECK(outcome(rule_id, refused) == Outcome::kPass);
   }
+  // proto3's JSON mapping accepts an enum's number: no rule asks for 400.
+  auto numbered = run(
+      {req(0, "POST", "/api/v1/tasks/stream", json{{"statusFilter", {{"statuses", {7}}}}}, 200, json())}, {});
+  CHECK(outcome("STREAM-REQ-003", numbered) == Outcome::kNotApplicable);
 }
 
 TEST_CASE("rules: SSE framing", "[rules]") {
@@ -354,6 +390,179 @@ TEST_CASE("rules: AGENT-003 a cancel after sending reaches the agent", "[rules]"
   same_ms.push_back(req(4, "POST", "/api/v1/agent/listen", selector, 200,
                         json{{"executeRequest", {{"task", task("task-b", 2, "STATUS_SENT", assigned)}}}}, 1));
   CHECK(outcome("AGENT-003", run(same_ms, {})) == Outcome::kPass);
+}
+
+TEST_CASE("rules: heartbeats while idle are documented, under traffic a decision (STREAM-HB-003)",
+          "[rules]") {
+  const json every_second = {{"heartbeatIntervalMs", 1000}};
+  // A server whose heartbeat timer restarts at every message it sends keeps the
+  // documented interval whenever the stream is idle: every MUST rule passes, and only
+  // the decision's rule sees its heartbeats move.
+  auto restarts = run({},
+                      {stream(every_second, {ev(500, "EVENT_TYPE_CREATED", task("task-a", 1)), hb(1500),
+                                             ev(2200, "EVENT_TYPE_UPDATE", task("task-a", 2)), hb(3200)})},
+                      4000);
+  CHECK(outcome("STREAM-HB-001", restarts) == Outcome::kNotApplicable);  // an event came first: not idle
+  CHECK(outcome("STREAM-HB-002", restarts) == Outcome::kPass);
+  CHECK(outcome("STREAM-HB-003", restarts) == Outcome::kFail);
+  // Heartbeats that stop for good once events flow: the stream falls silent.
+  auto stopped = run({},
+                     {stream(every_second, {hb(1000), ev(1500, "EVENT_TYPE_CREATED", task("task-a", 1)),
+                                            ev(2300, "EVENT_TYPE_UPDATE", task("task-a", 2))})},
+                     4000);
+  CHECK(outcome("STREAM-HB-002", stopped) == Outcome::kFail);
+  // Silent from the open: no heartbeat within the interval, and nothing else either.
+  auto silent_start =
+      run({}, {stream(every_second, {ev(1500, "EVENT_TYPE_CREATED", task("task-a", 1)), hb(2000)})}, 2500);
+  CHECK(outcome("STREAM-HB-001", silent_start) == Outcome::kFail);
+  // Due every interval from the start whatever else is sent: all three pass.
+  auto scheduled =
+      run({},
+          {stream(every_second, {ev(500, "EVENT_TYPE_CREATED", task("task-a", 1)), hb(1000),
+                                 ev(1700, "EVENT_TYPE_UPDATE", task("task-a", 2)), hb(2000), hb(3000)})},
+          3500);
+  CHECK(outcome("STREAM-HB-002", scheduled) == Outcome::kPass);
+  CHECK(outcome("STREAM-HB-003", scheduled) == Outcome::kPass);
+  // heartbeatIntervalMs 0 means 30000 by our decision only.
+  auto zero = run({}, {stream({{"heartbeatIntervalMs", 0}}, {hb(30000), hb(60000)})}, 61000);
+  CHECK(outcome("STREAM-HB-001", zero) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-HB-002", zero) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-HB-003", zero) == Outcome::kPass);
+  auto zero_late = run({}, {stream({{"heartbeatIntervalMs", 0}}, {hb(40000)})}, 61000);
+  CHECK(outcome("STREAM-HB-003", zero_late) == Outcome::kFail);
+}
+
+TEST_CASE("rules: a filter verdict that hangs on a decision is judged by that decision's SHOULD rule",
+          "[rules]") {
+  // Found against an independent server that matches principals by whole equality: it
+  // withheld a task with the filter's entityId and another serviceName.
+  const json filter = {{"assignee", {{"system", {{"entityId", "agent-1"}, {"serviceName", "other"}}}}}};
+  const json agent_1 = {
+      {"relations", {{"assignee", {{"system", {{"entityId", "agent-1"}, {"serviceName", "uav"}}}}}}}};
+  const json agent_2 = {
+      {"relations", {{"assignee", {{"system", {{"entityId", "agent-2"}, {"serviceName", "other"}}}}}}}};
+  auto withheld = run({create(1, task("task-a", 1, "STATUS_CREATED", agent_1), 10)}, {stream(filter, {}, 0)});
+  CHECK(outcome("STREAM-FLT-002", withheld) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-RL-002", withheld) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-FLT-003", withheld) == Outcome::kFail);
+  auto sent =
+      run({create(1, task("task-a", 1, "STATUS_CREATED", agent_1), 10)},
+          {stream(filter, {ev(10, "EVENT_TYPE_CREATED", task("task-a", 1, "STATUS_CREATED", agent_1))}, 0)});
+  CHECK(outcome("STREAM-FLT-001", sent) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-FLT-003", sent) == Outcome::kPass);
+  // Another entityId: every reading excludes it, so the MUST rule judges it.
+  auto leaked =
+      run({}, {stream(filter, {ev(0, "EVENT_TYPE_CREATED", task("task-b", 1, "STATUS_CREATED", agent_2))})});
+  CHECK(outcome("STREAM-FLT-001", leaked) == Outcome::kFail);
+  CHECK(outcome("STREAM-FLT-003", leaked) == Outcome::kNotApplicable);
+
+  // A task updated exactly at updateStartTime ("since": at or after is ours).
+  const json since = {{"updateStartTime", "2026-01-01T00:00:00Z"}};  // task()'s lastUpdateTime
+  auto at_boundary = run({create(0, task("task-a", 1))}, {stream(since, {hb(30000)}, 1)});
+  CHECK(outcome("STREAM-PRE-003", at_boundary) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-FLT-004", at_boundary) == Outcome::kFail);
+  const json before = {{"updateStartTime", "2025-12-31T23:59:59.999Z"}};
+  CHECK(outcome("STREAM-PRE-003", run({create(0, task("task-a", 1))}, {stream(before, {hb(30000)}, 1)})) ==
+        Outcome::kFail);
+
+  // A statusFilter without filterType (inclusive is ours).
+  const json untyped = {{"statusFilter", {{"statuses", {"STATUS_CREATED"}}}}};
+  auto untyped_missed = run({create(1, task("task-a", 1), 10)}, {stream(untyped, {}, 0)});
+  CHECK(outcome("STREAM-FLT-002", untyped_missed) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-FLT-004", untyped_missed) == Outcome::kFail);
+  const json inclusive = {
+      {"statusFilter", {{"statuses", {"STATUS_CREATED"}}, {"filterType", "FILTER_TYPE_INCLUSIVE"}}}};
+  CHECK(outcome("STREAM-FLT-002", run({create(1, task("task-a", 1), 10)}, {stream(inclusive, {}, 0)})) ==
+        Outcome::kFail);
+}
+
+TEST_CASE("rules: STREAM-RL-005 what opens a window, and what a pending update keeps, are decisions",
+          "[rules]") {
+  const json limited = {{"rateLimit", 1000}};
+  // task-a existed and came as PREEXISTING at 0; its update at 100 was held to 1000 as
+  // if the PREEXISTING event had opened a window.
+  std::vector<RequestRecord> q = {create(0, task("task-a", 1)),
+                                  update(2, "task-a", 1, 200, task("task-a", 2, "STATUS_SENT"), 100)};
+  auto held = run(q,
+                  {stream(limited,
+                          {ev(0, "EVENT_TYPE_PREEXISTING", task("task-a", 1)),
+                           ev(1000, "EVENT_TYPE_UPDATE", task("task-a", 2, "STATUS_SENT"))},
+                          1)},
+                  5000);
+  CHECK(outcome("STREAM-RL-003", held) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-RL-002", held) == Outcome::kPass);
+  CHECK(outcome("STREAM-RL-005", held) == Outcome::kFail);
+  auto at_once = held;
+  at_once.streams[0].events[1].t_ms = 100;
+  CHECK(outcome("STREAM-RL-005", at_once) == Outcome::kPass);
+  // Only SENT passes. v2 goes out at 0; v3 (300) is pending when v4 (600, excluded)
+  // comes: that the trailing edge still carries v3 is our decision.
+  const json sent_only = {
+      {"rateLimit", 1000},
+      {"statusFilter", {{"statuses", {"STATUS_SENT"}}, {"filterType", "FILTER_TYPE_INCLUSIVE"}}}};
+  std::vector<RequestRecord> q2 = {create(1, task("task-a", 1)),
+                                   update(2, "task-a", 1, 200, task("task-a", 2, "STATUS_SENT"), 0),
+                                   update(3, "task-a", 2, 200, task("task-a", 3, "STATUS_SENT"), 300),
+                                   update(4, "task-a", 3, 200, task("task-a", 4, "STATUS_EXECUTING"), 600)};
+  auto dropped =
+      run(q2, {stream(sent_only, {ev(0, "EVENT_TYPE_UPDATE", task("task-a", 2, "STATUS_SENT"))}, 0)}, 5000);
+  CHECK(outcome("STREAM-RL-002", dropped) == Outcome::kPass);
+  CHECK(outcome("STREAM-RL-003", dropped) == Outcome::kPass);
+  CHECK(outcome("STREAM-RL-005", dropped) == Outcome::kFail);
+  auto kept = dropped;
+  kept.streams[0].events.push_back(ev(1000, "EVENT_TYPE_UPDATE", task("task-a", 3, "STATUS_SENT")));
+  CHECK(outcome("STREAM-RL-005", kept) == Outcome::kPass);
+}
+
+TEST_CASE("rules: STREAM-PRE-004 a task changed as the stream opens arrives once", "[rules]") {
+  const json selector = {{"agentSelector", {{"entityIds", {"agent-1"}}}}};
+  const json agent_1 = {{"relations", {{"assignee", {{"system", {{"entityId", "agent-1"}}}}}}}};
+  // Handed over (v2) in the millisecond the stream opened: before or after the server
+  // registered the stream, the runner cannot tell.
+  std::vector<RequestRecord> q = {
+      create(0, task("task-a", 1, "STATUS_CREATED", agent_1)),
+      req(1, "POST", "/api/v1/agent/listen", selector, 200,
+          json{{"executeRequest", {{"task", task("task-a", 2, "STATUS_SENT", agent_1)}}}}, 50)};
+  const json v2 = task("task-a", 2, "STATUS_SENT", agent_1);
+  auto twice =
+      run(q, {stream(json::object(), {ev(50, "EVENT_TYPE_PREEXISTING", v2), ev(50, "EVENT_TYPE_UPDATE", v2)},
+                     2, 50)});
+  CHECK(outcome("STREAM-ORD-002", twice) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-PRE-004", twice) == Outcome::kFail);
+  auto live_only = run(q, {stream(json::object(), {ev(50, "EVENT_TYPE_UPDATE", v2)}, 2, 50)});
+  CHECK(outcome("STREAM-PRE-003", live_only) == Outcome::kNotApplicable);
+  CHECK(outcome("STREAM-PRE-004", live_only) == Outcome::kPass);
+  auto lost = run(q, {stream(json::object(), {}, 2, 50)});
+  CHECK(outcome("STREAM-PRE-004", lost) == Outcome::kFail);
+}
+
+TEST_CASE("rules: MUST rules leave to others what the documents do not settle", "[rules]") {
+  const json err = {{"code", "X"}, {"message", "m"}};
+  // A task a client moved to EXECUTING, never handed over: whether it was "sent" is
+  // our reading (TASK-CANCEL-003, MAY).
+  auto read_as_sent = run(
+      {create(0, task("task-a", 1)), update(1, "task-a", 1, 200, task("task-a", 2, "STATUS_EXECUTING"), 1),
+       req(2, "PUT", "/api/v1/tasks/task-a/cancel", json::object(), 200,
+           task("task-a", 3, "STATUS_CANCEL_REQUESTED"), 2)},
+      {});
+  CHECK(outcome("TASK-CANCEL-001", read_as_sent) == Outcome::kNotApplicable);
+  CHECK(outcome("TASK-CANCEL-003", read_as_sent) == Outcome::kFail);
+  // A malformed id: 400 or 404 is not documented.
+  CHECK(outcome("ERR-004", run({req(0, "GET", "/api/v1/tasks/ab", json(), 400, err)}, {})) ==
+        Outcome::kNotApplicable);
+  // No token on a path that is no endpoint: 401 or 404 is not documented.
+  auto unrouted = req(0, "GET", "/api/v1/no-such-endpoint", json(), 404, err);
+  unrouted.auth = Auth::kNone;
+  CHECK(outcome("ERR-002", run({unrouted}, {})) == Outcome::kNotApplicable);
+  // A statusVersion from the future is not a stale one.
+  auto future = run(
+      {create(0, task("task-a", 1)), update(1, "task-a", 5, 200, task("task-a", 2, "STATUS_SENT"), 1)}, {});
+  CHECK(outcome("TASK-VER-002", future) == Outcome::kNotApplicable);
+  // An unknown SSE field is legal (ignored); a cut-off event is not.
+  auto unknown_field = stream(json::object(), {hb(30000)});
+  unknown_field.faults.push_back("unknown field \"foo\" ignored at byte 12");
+  CHECK(outcome("SSE-003", run({}, {unknown_field})) == Outcome::kPass);
+  CHECK(outcome("SSE-004", run({}, {unknown_field})) == Outcome::kFail);
 }
 
 TEST_CASE("second opinion: a departure from the model is named, agreement is silent", "[diagnostics]") {

@@ -17,9 +17,9 @@ RuleResult outcome(Outcome o) {
 }
 
 Rule canned(const char* id, Level level, Outcome o) {
-  return Rule{id, level, "canned", "a canned rule", "nothing", [o](const RunRecord&) { return outcome(o); },
-              level == Level::kMust ? Basis::kDocumented : level == Level::kShould ? Basis::kDecision : Basis::kPreference,
-              "canned"};
+  const Basis basis =
+      level == Level::kMust ? Basis::kDocumented : level == Level::kShould ? Basis::kDecision : Basis::kPreference;
+  return Rule{id, level, basis, "canned", "canned", "a canned rule", "nothing", [o](const RunRecord&) { return outcome(o); }};
 }
 
 // The testcase element of one rule (classname RULE) as text.
