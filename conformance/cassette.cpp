@@ -120,6 +120,7 @@ json stream_json(const StreamRecord& s) {
   if (s.closed_ms) j["closedMs"] = *s.closed_ms;
   if (s.stalled_ms) j["stalledMs"] = *s.stalled_ms;
   if (s.cut_step != SIZE_MAX) j["cutStep"] = s.cut_step;
+  if (s.tolerance_ms >= 0) j["toleranceMs"] = s.tolerance_ms;
   return j;
 }
 
@@ -143,6 +144,7 @@ StreamRecord stream_from(const json& j) {
   if (j.contains("closedMs")) s.closed_ms = j["closedMs"].get<int64_t>();
   if (j.contains("stalledMs")) s.stalled_ms = j["stalledMs"].get<int64_t>();
   s.cut_step = j.value("cutStep", SIZE_MAX);
+  s.tolerance_ms = j.value("toleranceMs", int64_t{-1});
   return s;
 }
 
@@ -162,7 +164,8 @@ json to_json(const RunRecord& r) {
   for (const auto& q : r.requests) requests.push_back(request_json(q));
   for (const auto& s : r.streams) streams.push_back(stream_json(s));
   return {{"scenario", r.scenario}, {"virtualTime", r.virtual_time}, {"toleranceMs", r.tolerance_ms},
-          {"transport", r.transport}, {"endMs", r.end_ms}, {"requests", requests}, {"streams", streams}};
+          {"latencyBudgetMs", r.latency_budget_ms}, {"transport", r.transport}, {"endMs", r.end_ms},
+          {"requests", requests}, {"streams", streams}};
 }
 
 RunRecord run_record_from_json(const json& j) {
@@ -170,6 +173,7 @@ RunRecord run_record_from_json(const json& j) {
   r.scenario = j.at("scenario").get<std::string>();
   r.virtual_time = j.at("virtualTime").get<bool>();
   r.tolerance_ms = j.at("toleranceMs").get<int64_t>();
+  r.latency_budget_ms = j.value("latencyBudgetMs", int64_t{0});
   r.transport = j.at("transport").get<bool>();
   r.end_ms = j.at("endMs").get<int64_t>();
   for (const auto& q : j.at("requests")) r.requests.push_back(request_from(q));

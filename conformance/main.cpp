@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/isolate.h"
+#include "conformance/latency.h"
 #include "conformance/cassette.h"
 #include "conformance/live_player.h"
 #include "fuzz/generator.h"
@@ -56,7 +57,8 @@ constexpr const char* kUsage =
     "  taskconform run [SCENARIO.json...] [--scenarios DIR] [--rules GLOB[,GLOB]]\n"
     "                  [--level must|should|may] [--strict] [--repeat N] [--shard I/N]\n"
     "                  [--baseline FILE] [--report-dir DIR] [--seed N] [--max-rps N]\n"
-    "                  [--real-time] [--max-real-ms N] [--min-tolerance-ms N] [--mutant NAME]\n"
+    "                  [--real-time] [--max-real-ms N] [--min-tolerance-ms N] [--max-latency-ms N]\n"
+    "                  [--mutant NAME]\n"
     "                  [--record DIR] [--variant NAME]\n"
     "                  [--target URL (--token T | --token-file F)] [--header K:V] [--ca-cert PEM]\n"
     "      Plays the scenarios over HTTP, judges every rule over what was sent and seen,\n"
@@ -115,6 +117,7 @@ struct RunArgs {
   int64_t max_real_ms = 15000;
   int64_t tolerance_ms = 0;  // calibrated at start for real-time play
   int64_t min_tolerance_ms = 25;
+  int64_t max_latency_ms = 1000;  // real time: the latency budget (LATENCY-001, presence deadlines)
   th::Mutant mutant = th::Mutant::kNone;  // the embedded server's deliberate bug
   th::VariantSet variants;                // the embedded server's legal choices
   std::string record_dir;  // --record: a cassette per scenario run
@@ -203,6 +206,11 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
         return usage_error("--min-tolerance-ms takes a number of ms");
       }
       a.min_tolerance_ms = std::stoll(v);
+    } else if (k == "--max-latency-ms") {
+      if (!value(v) || v.empty() || v.size() > 6 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
+        return usage_error("--max-latency-ms takes a number of ms");
+      }
+      a.max_latency_ms = std::stoll(v);
     } else if (k == "--report-dir") {
       if (!value(a.report_dir) || a.report_dir.empty()) return usage_error("--report-dir takes a folder");
     } else if (k == "--record") {
@@ -559,13 +567,32 @@ int play_suite(const RunArgs& a, const std::vector<th::Scenario>& scenarios, con
         r.departures = th::conform::departures_from_model(predicted.streams, r.observed, r.record.virtual_time);
         for (const auto& d : r.departures) r.diagnostics.push_back(d.text);
       }
-      if (!a.record_dir.empty() && r.verdict != th::conform::Verdict::kSkip) {
-        std::string err;
-        const std::string name = a.repeat > 1 ? sc.name + "-" + std::to_string(rep + 1) : sc.name;
-        if (!write_cassette(a, scenario_doc(sc), name, r, err)) return usage_error(err);
-      }
       suite.scenarios.push_back({sc.name, sc.file, sc.title, std::move(r), sc.rules});
       if (verbose) print_scenario(suite.scenarios.back());
+    }
+  }
+  // Real time: the tolerance from the whole run's latency samples (each stream judged
+  // with the others' samples), and the latency budget; then the cassettes, so their
+  // verdicts are the ones judged.
+  std::vector<th::conform::RunRecord*> real_time;
+  for (auto& sc : suite.scenarios) {
+    if (!sc.run.record.virtual_time) {
+      sc.run.record.latency_budget_ms = a.max_latency_ms;
+      real_time.push_back(&sc.run.record);
+    }
+  }
+  if (!real_time.empty()) suite.latency = th::conform::apply_run_tolerance(real_time, a.min_tolerance_ms, a.tolerance_ms);
+  for (size_t i = 0; i < suite.scenarios.size() && !a.record_dir.empty(); ++i) {
+    const auto& sc = suite.scenarios[i];
+    if (sc.run.verdict == th::conform::Verdict::kSkip) continue;
+    std::string err;
+    const size_t rep = i / std::max<size_t>(scenarios.size(), 1);
+    const std::string name = a.repeat > 1 ? sc.name + "-" + std::to_string(rep + 1) : sc.name;
+    if (!write_cassette(a, scenario_doc(*std::find_if(scenarios.begin(), scenarios.end(), [&](const th::Scenario& x) {
+                          return x.file == sc.file;
+                        })),
+                        name, sc.run, err)) {
+      return usage_error(err);
     }
   }
   for (const auto& sc : suite.scenarios) {
@@ -573,7 +600,9 @@ int play_suite(const RunArgs& a, const std::vector<th::Scenario>& scenarios, con
       if (!sc.run.record.virtual_time) suite.virtual_time = false;
     }
   }
-  suite.tolerance_ms = suite.virtual_time ? 0 : a.tolerance_ms;
+  suite.tolerance_ms = 0;
+  suite.max_latency_ms = suite.virtual_time ? 0 : a.max_latency_ms;
+  for (const auto* rec : real_time) suite.tolerance_ms = std::max(suite.tolerance_ms, rec->tolerance_ms);
   auto left_out = left_out_scenarios(a, played_files);
   for (const auto& sc : scenarios) {
     const bool ran = std::any_of(suite.scenarios.begin(), suite.scenarios.end(),
@@ -630,6 +659,15 @@ int cmd_run(const std::vector<std::string>& args) {
   th::conform::SuiteResult suite;
   if (int status = play_suite(a, scenarios, played_files, true, suite); status >= 0) return status;
   print_scenario_counts(suite);
+  if (!suite.virtual_time) {
+    std::printf("real time: tolerance %lld ms from %zu latency samples (p1 %lld, p50 %lld, p99 %lld, max %lld ms)%s; "
+                "latency budget %lld ms\n\n",
+                static_cast<long long>(suite.tolerance_ms), suite.latency.count, static_cast<long long>(suite.latency.p1_ms),
+                static_cast<long long>(suite.latency.p50_ms), static_cast<long long>(suite.latency.p99_ms),
+                static_cast<long long>(suite.latency.max_ms),
+                suite.latency.count < th::conform::kMinLatencySamples ? " (too few: the calibration's)" : "",
+                static_cast<long long>(suite.max_latency_ms));
+  }
   th::reports::ReportOptions ro;
   ro.dir = a.report_dir;
   ro.rerun_prefix = rerun_prefix(a);
@@ -659,7 +697,11 @@ std::vector<std::string> judge_live(const nlohmann::json& doc, const RunArgs& a,
   } catch (const th::ScenarioError& e) {
     return {std::string("the generator wrote an invalid scenario: ") + e.what()};
   }
-  const auto r = a.target_url.empty() ? run_embedded(sc, a) : run_target(sc, a, rng);
+  auto r = a.target_url.empty() ? run_embedded(sc, a) : run_target(sc, a, rng);
+  if (!r.record.virtual_time) {
+    r.record.latency_budget_ms = a.max_latency_ms;
+    th::conform::apply_run_tolerance({&r.record}, a.min_tolerance_ms, a.tolerance_ms);
+  }
   if (r.verdict == th::conform::Verdict::kError) return {"the run errored: " + r.reason};
   if (r.verdict == th::conform::Verdict::kSkip || r.verdict == th::conform::Verdict::kInconclusive) {
     ++skipped;

@@ -59,6 +59,10 @@ struct StreamRecord {
   // arrives, and when, is the client's doing, so nothing after it is judged.
   std::optional<int64_t> stalled_ms;
   size_t cut_step = SIZE_MAX;  // the step that closed or stalled it
+  // Real time: the tolerance for judging this stream, measured on the run's other
+  // streams (never on this one: a late server must not widen its own tolerance).
+  // -1: the record's tolerance_ms.
+  int64_t tolerance_ms = -1;
   std::vector<std::string> faults;   // SSE framing faults
   // Until when the client watched it: its end, its close, its first stall, or the
   // end of the run.
@@ -73,6 +77,9 @@ struct RunRecord {
   std::string scenario;
   bool virtual_time = true;
   int64_t tolerance_ms = 0;  // 0 in virtual time; measured in real time
+  // Real time: how long after its cause a message may arrive before it counts as
+  // late (LATENCY-001) and before a rule may call it missing; 0 in virtual time.
+  int64_t latency_budget_ms = 0;
   // false: a simulated trace, which has no HTTP bytes or headers; rules about the
   // transport (Content-Type, SSE framing) have nothing to judge.
   bool transport = true;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "conformance/latency.h"
 #include "scenarios/format/timefmt.h"
 
 namespace th::conform {
@@ -355,6 +356,36 @@ std::set<std::string> changed_while_opening(const std::vector<Change>& changes, 
   return ids;
 }
 
+// The real-time tolerance for judging one stream: measured on the run's other streams
+// (a server must not widen its own tolerance by being late), else the record's.
+int64_t tol(const RunRecord& r, const StreamRecord& s) { return s.tolerance_ms >= 0 ? s.tolerance_ms : r.tolerance_ms; }
+
+// Real time: when the server sent what a change caused, as the client can tell it
+// (design.md, "Real time"): the arrival of the same task version on an unlimited
+// stream of the run (the limited stream's twin), which carries the same delivery
+// latency; without a twin, the change's time plus the latency budget. In virtual
+// time, the change's time.
+std::optional<int64_t> twin_arrival(const RunRecord& r, const StreamRecord& limited, const std::string& id,
+                                    int64_t version) {
+  if (r.virtual_time) return std::nullopt;
+  std::optional<int64_t> twin;
+  for (const auto& other : r.streams) {
+    if (&other == &limited || other.kind != "tasks" || other.status != 200 || int_at(other.request, {"rateLimit"}, 0) > 0) continue;
+    for (const auto& e : other.events) {
+      if (!e.data_is_json || str_at(e.data, {"event"}) != "task_event") continue;
+      const json* task = at(e.data, {"taskEvent", "task"});
+      if (!task || str_at(*task, {"version", "taskId"}) != id || int_at(*task, {"version", "statusVersion"}, 0) != version) continue;
+      twin = twin ? std::min(*twin, e.t_ms) : e.t_ms;
+    }
+  }
+  return twin;
+}
+
+int64_t sent_ref(const RunRecord& r, const StreamRecord& limited, const std::string& id, int64_t version, int64_t change_ms) {
+  const auto twin = twin_arrival(r, limited, id, version);
+  return twin ? *twin : change_ms + r.latency_budget_ms;
+}
+
 // ---- a small accumulator ---------------------------------------------------------
 
 struct Tally {
@@ -440,7 +471,7 @@ RuleResult versions_rise(const RunRecord& r) {
     std::optional<std::set<std::string>> opening;
     auto changed_while_open = [&](const std::string& id) {
       if (!changes) changes = known_changes(r);
-      if (!opening) opening = changed_while_opening(*changes, *s, r.tolerance_ms);
+      if (!opening) opening = changed_while_opening(*changes, *s, tol(r, *s));
       return opening->count(id) > 0;
     };
     std::map<std::string, int64_t> last;
@@ -548,12 +579,12 @@ void all_preexisting(const RunRecord& r, const std::vector<Change>& changes, Sco
     if (excludes_preexisting(*s)) continue;
     std::map<std::string, TaskView> before;  // latest known state before the stream opened
     for (const auto& c : changes) {
-      if (timing(c, *s, r.tolerance_ms) != Timing::kBefore) continue;
+      if (timing(c, *s, tol(r, *s)) != Timing::kBefore) continue;
       auto known = before.find(c.task.id);
       if (known == before.end() || known->second.version < c.task.version)
         before.insert_or_assign(c.task.id, c.task);
     }
-    const std::set<std::string> opening = changed_while_opening(changes, *s, r.tolerance_ms);
+    const std::set<std::string> opening = changed_while_opening(changes, *s, tol(r, *s));
     std::set<std::string> pre;
     for (const auto& e : s->events) {
       if (is_task_event(e) && event_type(e) == "EVENT_TYPE_PREEXISTING") {
@@ -586,10 +617,10 @@ RuleResult changed_while_opening_once(const RunRecord& r) {
   const auto changes = known_changes(r);
   for (const auto* s : task_streams(r)) {
     if (excludes_preexisting(*s)) continue;
-    const std::set<std::string> opening = changed_while_opening(changes, *s, r.tolerance_ms);
+    const std::set<std::string> opening = changed_while_opening(changes, *s, tol(r, *s));
     std::map<std::string, TaskView> after;  // the latest state each such change left
     for (const auto& c : changes) {
-      if (!opening.count(c.task.id) || timing(c, *s, r.tolerance_ms) != Timing::kOpening ||
+      if (!opening.count(c.task.id) || timing(c, *s, tol(r, *s)) != Timing::kOpening ||
           !s->watched(c.t_ms, c.step, r.end_ms)) {
         continue;
       }
@@ -604,7 +635,7 @@ RuleResult changed_while_opening_once(const RunRecord& r) {
     for (const auto& [id, task] : after) {
       const FilterVerdict v = filter.verdict(*task.raw);
       if (terminal(task.status) || v.hangs_on != 0 || !v.passes) continue;
-      if (until <= s->opened_ms + r.tolerance_ms) {
+      if (until <= s->opened_ms + tol(r, *s)) {
         t.too_little.push_back(s->name + " closed as it opened");
         continue;
       }
@@ -642,8 +673,8 @@ RuleResult changed_while_opening_once(const RunRecord& r) {
 
 // Timing against a rate limit means little when the tolerance is a fifth of it.
 bool limit_too_fine(const RunRecord& r, const StreamRecord& s, int64_t limit, Tally& t) {
-  if (r.tolerance_ms * 5 <= limit) return false;
-  t.too_little.push_back(s.name + ": tolerance " + std::to_string(r.tolerance_ms) + " ms exceeds 20% of the " +
+  if (tol(r, s) * 5 <= limit) return false;
+  t.too_little.push_back(s.name + ": tolerance " + std::to_string(tol(r, s)) + " ms exceeds 20% of the " +
                          std::to_string(limit) + " ms rate limit");
   return true;
 }
@@ -660,7 +691,7 @@ RuleResult rate_spacing(const RunRecord& r) {
       if (!task) continue;
       if (auto it = last.find(task->id); it != last.end()) {
         ++t.checked;
-        if (e.t_ms - it->second < limit - r.tolerance_ms) {
+        if (e.t_ms - it->second < limit - tol(r, *s)) {
           t.fail(s->name, e.t_ms,
                  "two UPDATEs of " + task->id + " " + std::to_string(e.t_ms - it->second) + " ms apart; the limit is " +
                      std::to_string(limit) + " ms");
@@ -708,20 +739,21 @@ void trailing_latest(const RunRecord& r, const std::vector<Change>& changes, Sco
     const int64_t until = s->watched_until_ms(r.end_ms);
     const StreamFilter filter(s->request);
     for (const auto& c : changes) {
-      if (timing(c, *s, r.tolerance_ms) != Timing::kLive || !s->watched(c.t_ms, c.step, r.end_ms)) continue;
+      if (timing(c, *s, tol(r, *s)) != Timing::kLive || !s->watched(c.t_ms, c.step, r.end_ms)) continue;
       const FilterVerdict v = filter.verdict(*c.task.raw);
       if (!v.passes || (!scope.judges(v.hangs_on) && !scope.judges(v.hangs_on | kRateWindow))) continue;
       bool seen = false;
+      const int64_t due = sent_ref(r, *s, c.task.id, c.task.version, c.t_ms) + limit + tol(r, *s);
       for (const auto& e : events_of(index, c.task.id)) {
-        if (e.task.version >= c.task.version && e.t_ms <= c.t_ms + limit + r.tolerance_ms) seen = true;
+        if (e.task.version >= c.task.version && e.t_ms <= due) seen = true;
       }
       // Reflected, it holds under every reading; missing, it hangs on the decision.
       const bool excluded_later =
           limit > 0 && excluded_change_between(filter, by_task, c, c.task.version, INT64_MAX, c.t_ms,
-                                               c.t_ms + limit + r.tolerance_ms);
+                                               c.t_ms + limit + tol(r, *s));
       const unsigned window = excluded_later ? kRateWindow : 0u;
       if (!scope.judges(v.hangs_on | (seen ? 0u : window)) && !scope.judges(v.hangs_on | window)) continue;
-      if (c.t_ms + limit + r.tolerance_ms > until) {
+      if (due > until) {
         t.too_little.push_back(s->name + " closed before the trailing edge of " + c.task.id);
         continue;
       }
@@ -748,16 +780,21 @@ void leading_edge(const RunRecord& r, const std::vector<Change>& changes, Scope 
     const EventsByTask index = index_task_events(*s);
     const StreamFilter filter(s->request);
     for (const auto& c : changes) {
-      const bool watched = s->watched(c.t_ms + r.tolerance_ms, c.step, r.end_ms);
-      if (timing(c, *s, r.tolerance_ms) != Timing::kLive || !watched || c.task.version <= 1) continue;
+      const bool watched = s->watched(c.t_ms + tol(r, *s), c.step, r.end_ms);
+      if (timing(c, *s, tol(r, *s)) != Timing::kLive || !watched || c.task.version <= 1) continue;
       const FilterVerdict v = filter.verdict(*c.task.raw);
       if (!v.passes || (!scope.judges(v.hangs_on) && !scope.judges(v.hangs_on | kRateWindow))) continue;
       // The window before it. An earlier version sent in the same millisecond opened it too.
-      const int64_t from = c.t_ms - limit - r.tolerance_ms;
+      // In real time, on the arrival clock: when the change's twin copy arrived; with
+      // no twin, the window is placed at the change and the deadline gets the budget.
+      const auto twin = twin_arrival(r, *s, c.task.id, c.task.version);
+      const int64_t base = twin ? *twin : c.t_ms;
+      const int64_t sent = twin ? *twin : c.t_ms + r.latency_budget_ms;
+      const int64_t from = base - limit - tol(r, *s);
       bool quiet = true;
       unsigned hangs = v.hangs_on;
       for (const auto& e : events_of(index, c.task.id)) {
-        if (e.task.version >= c.task.version || e.t_ms > c.t_ms || e.t_ms <= from) continue;
+        if (e.task.version >= c.task.version || e.t_ms > base || e.t_ms <= from) continue;
         if (e.type == "EVENT_TYPE_UPDATE") quiet = false;
         if (e.type == "EVENT_TYPE_PREEXISTING" || (e.type == "EVENT_TYPE_CREATED" && c.task.version > 2))
           hangs |= kRateWindow;
@@ -767,9 +804,11 @@ void leading_edge(const RunRecord& r, const std::vector<Change>& changes, Scope 
         hangs |= kRateWindow;
       if (!quiet) continue;
       bool on_time = false;
-      // In real time the event may overtake the answer to the update that caused it.
+      // In real time the event may overtake the answer to the update that caused it,
+      // and it is compared with its twin's copy, which has the same latency.
+      const int64_t earliest = std::min(c.t_ms, base);
       for (const auto& e : events_of(index, c.task.id)) {
-        if (e.task.version >= c.task.version && e.t_ms + r.tolerance_ms >= c.t_ms && e.t_ms <= c.t_ms + r.tolerance_ms) {
+        if (e.task.version >= c.task.version && e.t_ms + tol(r, *s) >= earliest && e.t_ms <= sent + tol(r, *s)) {
           on_time = true;
         }
       }
@@ -799,7 +838,7 @@ void created_not_limited(const RunRecord& r, Scope scope, Tally& t) {
       ++t.checked;
       bool seen = false;
       for (const auto& e : events_of(index, task->id)) {
-        if (e.type == "EVENT_TYPE_CREATED" && e.t_ms <= q.answered_ms + r.tolerance_ms) seen = true;
+        if (e.type == "EVENT_TYPE_CREATED" && e.t_ms <= sent_ref(r, *s, task->id, 1, q.answered_ms) + tol(r, *s)) seen = true;
       }
       if (!seen) t.fail(s->name, q.answered_ms, "the CREATED event of " + task->id + " was late or missing");
     }
@@ -817,8 +856,8 @@ void created_not_limited(const RunRecord& r, Scope scope, Tally& t) {
 
 // A bound mostly made of tolerance judges nothing.
 bool interval_too_fine(const RunRecord& r, const StreamRecord& s, int64_t interval, Tally& t) {
-  if (r.tolerance_ms * 5 <= interval) return false;
-  t.too_little.push_back(s.name + ": tolerance " + std::to_string(r.tolerance_ms) +
+  if (tol(r, s) * 5 <= interval) return false;
+  t.too_little.push_back(s.name + ": tolerance " + std::to_string(tol(r, s)) +
                          " ms exceeds 20% of the " + std::to_string(interval) + " ms interval");
   return true;
 }
@@ -832,7 +871,7 @@ RuleResult first_heartbeat(const RunRecord& r) {
     const auto interval = documented_interval(s);
     if (!interval || interval_too_fine(r, s, *interval, t)) continue;
     const int64_t until = s.watched_until_ms(r.end_ms);
-    const int64_t due = s.opened_ms + *interval + r.tolerance_ms;
+    const int64_t due = s.opened_ms + *interval + tol(r, s);
     const EventRecord* first =
         !s.events.empty() && s.events.front().t_ms <= until ? &s.events.front() : nullptr;
     if (first && first->t_ms <= due) {
@@ -870,7 +909,7 @@ RuleResult idle_heartbeats(const RunRecord& r) {
     int64_t prev = s.opened_ms;
     auto silence = [&](int64_t end_ms, const std::string& what) {
       ++t.checked;
-      if (end_ms - prev > *interval + r.tolerance_ms) {
+      if (end_ms - prev > *interval + tol(r, s)) {
         t.fail(s.name, end_ms,
                "nothing for " + std::to_string(end_ms - prev) + " ms before " + what +
                    "; an idle stream owes a heartbeat every " + std::to_string(*interval) + " ms");
@@ -908,7 +947,7 @@ RuleResult heartbeats_whatever_else(const RunRecord& r) {
       }
       if (too_fine) return;
       ++t.checked;
-      if (end_ms - prev > *interval + r.tolerance_ms) {
+      if (end_ms - prev > *interval + tol(r, s)) {
         t.fail(s.name, end_ms,
                what + " " + std::to_string(end_ms - prev) + " ms after the " +
                    (first ? "open" : "last heartbeat") + "; heartbeats are due every " +
@@ -926,7 +965,7 @@ RuleResult heartbeats_whatever_else(const RunRecord& r) {
       traffic = false;
       first = false;
     }
-    if (until - prev > *interval + r.tolerance_ms) {
+    if (until - prev > *interval + tol(r, s)) {
       judge(until, "no heartbeat for");
     } else if (first && (traffic || ours) && until - s.opened_ms < *interval) {
       t.too_little.push_back(s.name + " was watched for less than one interval");
@@ -960,11 +999,11 @@ void every_change_arrives(const RunRecord& r, const std::vector<Change>& changes
     const StreamFilter filter(s->request);
     std::set<std::pair<std::string, int64_t>> done;
     for (const auto& c : changes) {
-      if (timing(c, *s, r.tolerance_ms) != Timing::kLive) continue;
+      if (timing(c, *s, tol(r, *s)) != Timing::kLive) continue;
       const FilterVerdict v = filter.verdict(*c.task.raw);
       if (!v.passes || !scope.judges(v.hangs_on) || !done.insert({c.task.id, c.task.version}).second)
         continue;
-      if (!s->watched(c.t_ms + r.tolerance_ms, c.step, r.end_ms)) {
+      if (!s->watched(c.t_ms + tol(r, *s) + r.latency_budget_ms, c.step, r.end_ms)) {
         t.too_little.push_back(s->name + " closed right after a change of " + c.task.id);
         continue;
       }
@@ -1436,6 +1475,25 @@ RuleResult cancel_reaches_agent(const RunRecord& r) {
   return t.result("cancels of sent tasks");
 }
 
+// ---- latency ---------------------------------------------------------------------
+
+RuleResult latency_within_budget(const RunRecord& r) {
+  Tally t;
+  for (const auto& s : r.streams) {
+    if (rate_limit(s) > 0) continue;  // a window holds updates back on purpose
+    for (const auto& c : caused_events(r, s)) {
+      ++t.checked;
+      const int64_t late_ms = c.arrived_ms - c.cause_sent_ms;
+      if (late_ms > r.latency_budget_ms) {
+        t.fail(s.name, c.arrived_ms,
+               "arrived " + std::to_string(late_ms) + " ms after the request that caused it was sent; the budget is " +
+                   std::to_string(r.latency_budget_ms) + " ms");
+      }
+    }
+  }
+  return t.result("events with a known cause");
+}
+
 RuleResult manual_control_ends(const RunRecord& r) {
   Tally t;
   const auto changes = known_changes(r);
@@ -1443,9 +1501,12 @@ RuleResult manual_control_ends(const RunRecord& r) {
     if (s.kind != "manual_control" || s.status != 200) continue;
     for (const auto& c : changes) {
       if (c.task.id != s.task_id || !terminal(c.task.status) || c.t_ms < s.opened_ms) continue;
-      if (s.closed_ms && *s.closed_ms < c.t_ms + r.tolerance_ms) continue;
+      // In real time the end may come up to the latency budget late: LATENCY-001's
+      // business, not this rule's.
+      const int64_t due = c.t_ms + tol(r, s) + r.latency_budget_ms;
+      if (s.closed_ms && *s.closed_ms < due) continue;
       ++t.checked;
-      if (!s.ended_ms || *s.ended_ms > c.t_ms + r.tolerance_ms) {
+      if (!s.ended_ms || *s.ended_ms > due) {
         t.fail(s.name, c.t_ms, "the stream went on after " + s.task_id + " reached " + c.task.status);
       }
       break;
@@ -1811,6 +1872,12 @@ const std::vector<Rule>& rule_catalog() {
            "scenarios/README.md: \"Manual-control frames of a task must rise in (epochMicros, sequence)\"; "
            "neither seed 001 nor the notes say so",
            "agents", "Manual-control frames arrive in (epoch, sequence) order.", "a frame", frames_in_order),
+      rule("LATENCY-001", Level::kShould, kDec,
+           "design.md, \"Real time: latency is not a verdict\": absolute times are judged only against a latency "
+           "budget the user sets (--max-latency-ms, default 1000); with the test clock the budget is 0",
+           "latency",
+           "Every task event arrives within the latency budget of the request that caused it.",
+           "a task event on a stream without a rate limit whose cause the runner sent", latency_within_budget),
   };
   return kRules;
 }

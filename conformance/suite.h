@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "conformance/latency.h"
 #include "conformance/live_player.h"
 #include "conformance/rules.h"
 
@@ -43,6 +44,8 @@ struct SuiteResult {
   std::string target;  // "embedded reference server" or the URL
   bool virtual_time = true;
   int64_t tolerance_ms = 0;  // the real-time tolerance used (0 in virtual time)
+  int64_t max_latency_ms = 0;  // the real-time latency budget (0 in virtual time)
+  LatencyFigures latency;      // the run's latency samples (real time)
   std::vector<ScenarioOutcome> scenarios;
   std::vector<RuleVerdict> rules;
   int64_t wall_ms = 0;

@@ -72,7 +72,9 @@ bool write_file(const std::filesystem::path& p, const std::string& text, std::st
 
 std::string json_report(const SuiteResult& s, const ReportOptions& o) {
   json j = {{"suiteVersion", conform::kSuiteVersion}, {"target", s.target}, {"virtualTime", s.virtual_time},
-            {"toleranceMs", s.tolerance_ms},
+            {"toleranceMs", s.tolerance_ms}, {"maxLatencyMs", s.max_latency_ms},
+            {"latency", {{"samples", s.latency.count}, {"p1Ms", s.latency.p1_ms}, {"p50Ms", s.latency.p50_ms},
+                         {"p99Ms", s.latency.p99_ms}, {"maxMs", s.latency.max_ms}}},
             {"wallMs", s.wall_ms}, {"scenarios", json::array()}, {"rules", json::array()}};
   for (const auto& sc : s.scenarios) {
     j["scenarios"].push_back({{"name", sc.name}, {"file", sc.file}, {"title", sc.title},
@@ -325,6 +327,20 @@ std::string css_class(Verdict v) {
   return c;
 }
 
+// Real time: the tolerance, what it was measured on, and the latency budget.
+std::string real_time_line(const SuiteResult& s) {
+  const auto& l = s.latency;
+  std::string line = "real time: tolerance " + std::to_string(s.tolerance_ms) + " ms";
+  if (l.count >= conform::kMinLatencySamples) {
+    line += " from " + std::to_string(l.count) + " latency samples (p50 " + std::to_string(l.p50_ms) + " ms, p99 " +
+            std::to_string(l.p99_ms) + " ms, max " + std::to_string(l.max_ms) + " ms)";
+  } else {
+    line += " from the round-trip calibration (" + std::to_string(l.count) + " latency samples, fewer than " +
+            std::to_string(conform::kMinLatencySamples) + ")";
+  }
+  return line + ", latency budget " + std::to_string(s.max_latency_ms) + " ms";
+}
+
 std::string html_report(const SuiteResult& s, const ReportOptions& o) {
   std::ostringstream h;
   const std::vector<int> counts = conform::verdict_counts(s.rules);
@@ -332,8 +348,7 @@ std::string html_report(const SuiteResult& s, const ReportOptions& o) {
     << kStyle << "</style></head><body>\n"
     << "<h1>taskconform " << conform::kSuiteVersion << "</h1>\n<div class=\"meta\">target: " << xml_escape(s.target)
     << " &middot; "
-    << (s.virtual_time ? std::string("virtual time (tolerance 0 ms)")
-                       : "real time (calibrated tolerance " + std::to_string(s.tolerance_ms) + " ms)")
+    << (s.virtual_time ? std::string("virtual time (tolerance 0 ms)") : real_time_line(s))
     << " &middot; "
     << s.scenarios.size() << " scenarios &middot; rules: <span id=\"counts\">" << counts[0] << " passed, " << counts[1]
     << " failed, " << counts[2] << " inconclusive, " << counts[static_cast<int>(Verdict::kNotRun)]
@@ -386,8 +401,15 @@ std::string html_report(const SuiteResult& s, const ReportOptions& o) {
           }
         }
       }
+      const auto lat = conform::figures_of(conform::latency_samples(sc.run.record, st));
+      const std::string lat_text = sc.run.record.virtual_time || lat.count == 0
+                                       ? ""
+                                       : ", latency p50 " + std::to_string(lat.p50_ms) + " / p99 " +
+                                             std::to_string(lat.p99_ms) + " / max " + std::to_string(lat.max_ms) +
+                                             " ms over " + std::to_string(lat.count) + " events";
       h << "<div class=\"stream\"><b>" << xml_escape(st.name) << "</b> <span class=\"meta\">" << xml_escape(st.kind)
-        << " stream, request <code>" << xml_escape(st.request.dump()) << "</code></span></div>\n"
+        << " stream, request <code>" << xml_escape(st.request.dump()) << "</code>" << xml_escape(lat_text)
+        << "</span></div>\n"
         << timeline(st, marks, departures_of(sc.run, st.name), std::max<int64_t>(sc.run.record.end_ms, 1));
     }
     h << "</section>\n";

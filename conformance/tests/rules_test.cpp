@@ -111,7 +111,11 @@ TEST_CASE("rules: every rule names its basis and source, and its level follows t
         CHECK(r.basis == Basis::kPreference);
         break;
     }
-    if (r.basis == Basis::kDecision) CHECK_THAT(r.source, Catch::StartsWith("lattice-tasks.md decisions: "));
+    // A decision is an entry of lattice-tasks.md's decisions list, or (for how real
+    // time is judged, which is the harness's own business) of design.md.
+    if (r.basis == Basis::kDecision) {
+      CHECK_THAT(r.source, Catch::StartsWith("lattice-tasks.md decisions: ") || Catch::StartsWith("design.md, "));
+    }
   }
   CHECK(std::string(to_name(Basis::kDocumented)) == "documented");
   CHECK(std::string(to_name(Basis::kDecision)) == "decision");
