@@ -121,6 +121,7 @@ json stream_json(const StreamRecord& s) {
   if (s.stalled_ms) j["stalledMs"] = *s.stalled_ms;
   if (s.cut_step != SIZE_MAX) j["cutStep"] = s.cut_step;
   if (s.tolerance_ms >= 0) j["toleranceMs"] = s.tolerance_ms;
+  if (s.latency_ms != 0) j["latencyMs"] = s.latency_ms;
   return j;
 }
 
@@ -145,6 +146,7 @@ StreamRecord stream_from(const json& j) {
   if (j.contains("stalledMs")) s.stalled_ms = j["stalledMs"].get<int64_t>();
   s.cut_step = j.value("cutStep", SIZE_MAX);
   s.tolerance_ms = j.value("toleranceMs", int64_t{-1});
+  s.latency_ms = j.value("latencyMs", int64_t{0});
   return s;
 }
 

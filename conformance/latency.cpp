@@ -111,6 +111,7 @@ LatencyFigures apply_run_tolerance(const std::vector<RunRecord*>& records, int64
     }
   }
   const int64_t run_tolerance = tolerance_from(all, floor_ms, fallback_ms);
+  const int64_t run_p50_ms = figures_of(all).p50_ms;
   for (size_t i = 0; i < records.size(); ++i) {
     RunRecord& r = *records[i];
     if (r.virtual_time) continue;
@@ -119,6 +120,8 @@ LatencyFigures apply_run_tolerance(const std::vector<RunRecord*>& records, int64
       std::vector<int64_t> others = all;
       for (int64_t own : by_stream[i][j]) others.erase(std::find(others.begin(), others.end(), own));
       r.streams[j].tolerance_ms = tolerance_from(others, floor_ms, fallback_ms);
+      const auto& own = by_stream[i][j];
+      r.streams[j].latency_ms = own.empty() ? run_p50_ms : figures_of(own).p50_ms;
     }
   }
   return figures_of(all);

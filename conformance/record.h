@@ -63,6 +63,9 @@ struct StreamRecord {
   // streams (never on this one: a late server must not widen its own tolerance).
   // -1: the record's tolerance_ms.
   int64_t tolerance_ms = -1;
+  // Real time: the delivery latency measured for this stream (the median of its own
+  // latency samples, else of the run's); 0 in virtual time.
+  int64_t latency_ms = 0;
   std::vector<std::string> faults;   // SSE framing faults
   // Until when the client watched it: its end, its close, its first stall, or the
   // end of the run.

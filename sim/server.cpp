@@ -330,7 +330,13 @@ void ReferenceServer::handle(const void* request, void* response) {
     return;
   }
   if (!out.allow.empty()) res.set_header("Allow", out.allow);
+  if (remote()) std::this_thread::sleep_for(std::chrono::milliseconds(kRemoteAnswerDelayMs));
   write_json(res, out.status, out.body);
+}
+
+void ReferenceServer::sleep_until_ms(int64_t due_ms) const {
+  const int64_t wait_ms = due_ms - clock_->now_ms();
+  if (wait_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(wait_ms, 1000)));
 }
 
 HttpResponse ReferenceServer::wait_for_listen(std::unique_lock<std::mutex>& lock, const HttpRequest& req) {
@@ -503,6 +509,7 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
       media_type,
       [this, live](size_t, httplib::DataSink& sink) {
         if (!live->opened) {
+          if (remote()) std::this_thread::sleep_for(std::chrono::milliseconds(kRemoteStreamDelayMs));
           // The library sends the headers with the first write: a comment (ignored by
           // SSE parsers) tells the client at once that its stream is open.
           const std::string open = std::string(": stream open") + eol() + eol();
@@ -522,17 +529,20 @@ void ReferenceServer::serve_stream(void* response, const StreamHandle& h) {
         std::vector<StreamMessage> messages;
         // A snapshot cursor gives a slice per round; what is queued behind it waits.
         size_t from_backlog = 0;
-        while (from_backlog < kBacklogBatch || !box.backlog_pending()) {
+        // A remote server's messages go one at a time, each at its own time + the delay.
+        while ((from_backlog < kBacklogBatch || !box.backlog_pending()) && !(remote() && !messages.empty())) {
           from_backlog += box.backlog_pending() ? 1 : 0;
           auto m = box.pop();
           if (!m) break;
           messages.push_back(std::move(*m));
         }
-        const bool ended = box.ended() || stopping_;
+        const bool ended = (box.ended() || stopping_) && (!remote() || box.empty());
+        const int64_t due_ms = messages.empty() ? box.end_time_ms() : messages.front().time_ms;
         // The out-of-version-order mutant drains a burst newest first (a stack, not a queue).
         if (options_.mutant == Mutant::kEventsOutOfVersionOrder) std::reverse(messages.begin(), messages.end());
         live->writes_in_flight += messages.size();
         lock.unlock();
+        if (remote() && (!messages.empty() || ended)) sleep_until_ms(due_ms + kRemoteStreamDelayMs);
         // Serialize outside the lock: snapshots are immutable, and 1,000 streams
         // turning one update into JSON must not take turns.
         std::vector<std::string> events;

@@ -88,6 +88,9 @@ class ReferenceServer {
   std::vector<std::string> writes_of(std::vector<std::string> writes) const;
   bool all_written() const;
   bool on(Variant v) const { return options_.variants.count(v) > 0; }
+  // The remote-server variant, which only the system clock can show.
+  bool remote() const { return on(Variant::kRemoteServer) && virtual_clock_ == nullptr; }
+  void sleep_until_ms(int64_t due_ms) const;
   const char* eol() const { return on(Variant::kCrlfLineEnds) ? "\r\n" : "\n"; }
   void preload_foreign_tasks();
   void churn_foreign_task();

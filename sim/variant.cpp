@@ -17,8 +17,8 @@ struct Info {
 // fault of the variant. Variants that depart from no rule (another status code among
 // the legal ones, another snapshot order, another framing, a busy store) may still
 // meet hand-written expectations at SHOULD or MAY that assume our choice.
-const std::array<Info, 14>& infos() {
-  static const std::array<Info, 14> kInfos = {{
+const std::array<Info, 15>& infos() {
+  static const std::array<Info, 15> kInfos = {{
       {Variant::kStaleVersion409, "stale-version-409",
        "a status update with a stale statusVersion is refused with 409 ABORTED (the task does not change)",
        {}},
@@ -62,6 +62,10 @@ const std::array<Info, 14>& infos() {
        "a manual-control frame whose (epochMicros, sequence) equals the last one is accepted and delivered (frame "
        "order is only our preference: neither seed 001 nor the notes require frames to rise)",
        {"MC-002"}},
+      {Variant::kRemoteServer, "remote-server",
+       "a server across a network: every answer goes out 40 ms late and every stream byte 90 ms after it was "
+       "due, order and spacing kept (system clock only; with the test clock it changes nothing)",
+       {}},
   }};
   return kInfos;
 }
@@ -94,6 +98,8 @@ const std::vector<Variant>& all_variants() {
 }
 
 std::string_view description(Variant v) { return info(v).description; }
+
+bool about_real_time(Variant v) { return v == Variant::kRemoteServer; }
 
 const std::vector<std::string>& departs_from(Variant v) { return info(v).departs_from; }
 

@@ -28,7 +28,12 @@ enum class Variant {
   kHeartbeatTimerRestarts,  // the heartbeat timer restarts at every message sent
   kBusyStore,               // 10,000 foreign tasks, another client changing them
   kRepeatedFrameAccepted,   // a manual-control frame equal to the last is delivered again
+  kRemoteServer,            // every answer 40 ms and every stream byte 90 ms late (real time)
 };
+
+// The remote-server variant's delays.
+inline constexpr int64_t kRemoteAnswerDelayMs = 40;
+inline constexpr int64_t kRemoteStreamDelayMs = 90;
 
 using VariantSet = std::set<Variant>;
 
@@ -41,6 +46,8 @@ std::string_view description(Variant v);
 // departs from; empty when it departs from none. IDs of the catalog in
 // conformance/rules.cpp where one exists, otherwise the ID proposed for the rule.
 const std::vector<std::string>& departs_from(Variant v);
+// Whether the variant is about real time: the suite plays it on the system clock.
+bool about_real_time(Variant v);
 // Why a set of variants cannot be on together, or nullopt when it can.
 std::optional<std::string> variants_conflict(const VariantSet& variants);
 
