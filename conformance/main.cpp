@@ -76,7 +76,7 @@ constexpr const char* kUsage =
     "      embedded server; --record DIR also records the smallest failing workload\n"
     "      as a cassette. Exit 1 when a workload failed.\n"
     "  taskconform list [--json]     the rule catalog\n"
-    "  taskconform mutants [--json] [--report-dir DIR]\n"
+    "  taskconform mutants [--json] [--report-dir DIR] [--real-time]\n"
     "      The suite against each deliberately broken server; says at which level\n"
     "      each died; writes matrix.html, matrix.json and a report per server to DIR\n"
     "      (default reports/out/mutants).\n"
@@ -886,9 +886,88 @@ int parse_sweep(const std::vector<std::string>& args, const char* command, Sweep
 // passes, every mutant is killed, and every MUST rule is broken by some mutant (a rule
 // no mutant breaks is not yet proven able to fail). Writes the matrix and a report per
 // server into DIR.
+// The scenarios in which the given rules failed: what a mutant needs to be seen.
+std::vector<th::Scenario> killing_scenarios(const th::conform::SuiteResult& suite, const std::vector<std::string>& rules,
+                                            const std::vector<th::Scenario>& scenarios) {
+  std::set<std::string> names;
+  for (const auto& r : suite.rules) {
+    if (std::find(rules.begin(), rules.end(), r.rule->id) == rules.end()) continue;
+    for (const auto& per : r.results) {
+      if (per.result.outcome == th::conform::Outcome::kFail) names.insert(per.scenario);
+    }
+  }
+  std::vector<th::Scenario> out;
+  for (const auto& sc : scenarios) {
+    if (names.count(sc.name)) out.push_back(sc);
+  }
+  return out;
+}
+
+// --real-time: each mutant whose bug shows without the test clock, played on the
+// system clock, but only in the scenarios whose rules killed it with the test clock
+// (a full real-time suite per mutant would take most of an hour). True when every
+// observable mutant dies again, at the level it died at.
+bool real_time_sweep(RunArgs a, const std::vector<th::Scenario>& scenarios,
+                     const std::vector<std::pair<MutantOutcome, th::conform::SuiteResult>>& virtual_runs,
+                     nlohmann::json& out, bool quiet) {
+  a.real_time = true;
+  a.tolerance_ms = calibrate(a);
+  bool all = true;
+  out["realTime"] = nlohmann::json::array();
+  for (const auto& [o, suite] : virtual_runs) {
+    if (g_interrupted) break;
+    const th::Mutant m = *th::parse_mutant(o.name);
+    const std::string why(th::unobservable_in_real_time(m));
+    nlohmann::json row = {{"name", o.name}, {"observable", why.empty()}};
+    if (!why.empty()) {
+      row["reason"] = why;
+      if (!quiet) std::printf("%-13s %-40s %s\n", "NOT OBSERVED", o.name.c_str(), why.c_str());
+      out["realTime"].push_back(row);
+      continue;
+    }
+    const auto& rules = o.must_rules.empty() ? o.should_rules : o.must_rules;
+    a.mutant = m;
+    const auto subset = killing_scenarios(suite, rules, scenarios);
+    th::conform::SuiteResult rt;
+    play_suite(a, subset, a.files, false, rt);
+    const MutantOutcome k = judge_mutant(o.name, rt);
+    // A target the runner cannot read at all (no scenario could be judged: each ended
+    // in ERROR) fails the run too (exit 2): that is seen, if not by a rule.
+    const bool unreadable = !rt.scenarios.empty() &&
+                            std::all_of(rt.scenarios.begin(), rt.scenarios.end(), [](const auto& sc) {
+                              return sc.run.verdict == th::conform::Verdict::kError ||
+                                     sc.run.verdict == th::conform::Verdict::kSkip;
+                            }) &&
+                            std::any_of(rt.scenarios.begin(), rt.scenarios.end(), [](const auto& sc) {
+                              return sc.run.verdict == th::conform::Verdict::kError;
+                            });
+    const bool killed = (!o.must_rules.empty() ? !k.must_rules.empty() : k.killed()) || unreadable;
+    row["unreadable"] = unreadable;
+    all = all && killed;
+    row["killed"] = killed;
+    row["rules"] = o.must_rules.empty() ? k.should_rules : k.must_rules;
+    row["scenarios"] = subset.size();
+    if (!quiet) {
+      const std::string by = unreadable ? "every scenario ERROR: the runner cannot read it"
+                                        : joined(o.must_rules.empty() ? k.should_rules : k.must_rules);
+      std::printf("%-13s %-40s %s (%zu scenarios on the system clock)\n", killed ? "RT KILLED" : "RT SURVIVED",
+                  o.name.c_str(), by.c_str(), subset.size());
+      std::fflush(stdout);
+    }
+    out["realTime"].push_back(row);
+  }
+  return all;
+}
+
 int cmd_mutants(const std::vector<std::string>& args) {
   SweepArgs sw;
-  if (int status = parse_sweep(args, "mutants", sw); status >= 0) return status;
+  std::vector<std::string> rest;
+  if (int status = parse_sweep(args, "mutants", sw, &rest); status >= 0) return status;
+  bool real_time = false;
+  for (const auto& k : rest) {
+    if (k != "--real-time") return usage_error("unknown mutants option " + k);
+    real_time = true;
+  }
   RunArgs a;
   if (int status = parse_run({}, a); status >= 0) return status;
   std::vector<th::Scenario> scenarios;
@@ -903,10 +982,12 @@ int cmd_mutants(const std::vector<std::string>& args) {
   nlohmann::json out = {{"mutants", nlohmann::json::array()}};
   std::set<std::string> proven;
   size_t killed = 0, at_should = 0;
+  std::vector<std::pair<MutantOutcome, th::conform::SuiteResult>> virtual_runs;
   for (th::Mutant m : th::all_mutants()) {
     a.mutant = m;
     auto suite = run_suite_quietly(a, scenarios);
     const MutantOutcome o = judge_mutant(std::string(th::to_name(m)), suite);
+    if (real_time) virtual_runs.emplace_back(o, suite);
     proven.insert(o.must_rules.begin(), o.must_rules.end());
     killed += o.killed();
     at_should += o.killed() && o.must_rules.empty();
@@ -935,6 +1016,8 @@ int cmd_mutants(const std::vector<std::string>& args) {
   if (!write_matrix_or_say(sw.report_dir, "taskconform mutants: every mutant against every rule", columns, sw.as_json)) {
     return 2;
   }
+  a.mutant = th::Mutant::kNone;
+  const bool real_time_killed = !real_time || real_time_sweep(a, scenarios, virtual_runs, out, sw.as_json);
   if (sw.as_json) {
     std::printf("%s\n", out.dump(2).c_str());
   } else {
@@ -943,7 +1026,7 @@ int cmd_mutants(const std::vector<std::string>& args) {
                 "breaks yet: %zu\n",
                 killed, total, at_should, correct_passes ? "passes" : "FAILS", unproven.size());
   }
-  return correct_passes && killed == total && unproven.empty() ? 0 : 1;
+  return correct_passes && killed == total && unproven.empty() && real_time_killed ? 0 : 1;
 }
 
 // taskconform variants [--json] [--report-dir DIR]: the suite against each legal

@@ -45,6 +45,19 @@ constexpr std::array<std::pair<Mutant, std::string_view>, 35> kNames = {{
 
 }  // namespace
 
+std::string_view unobservable_in_real_time(Mutant m) {
+  switch (m) {
+    case Mutant::kLiveBeforePreexisting:
+      return "the snapshot is written 1 ms late: on the wall clock a live event in that millisecond is a race the "
+             "scenario cannot stage";
+    case Mutant::kEventTimeWholeSeconds:
+      return "the bug is in the taskEvent.time field, which places an event only on the test clock; on the wall "
+             "clock the runner places an event by its arrival";
+    default:
+      return "";
+  }
+}
+
 std::string_view to_name(Mutant m) {
   for (const auto& [k, n] : kNames) {
     if (k == m) return n;

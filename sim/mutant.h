@@ -49,5 +49,8 @@ enum class Mutant {
 std::string_view to_name(Mutant m);
 std::optional<Mutant> parse_mutant(std::string_view name);
 const std::vector<Mutant>& all_mutants();  // kNone excluded
+// Why the mutant's bug cannot be seen without the test clock ("" when it can): the
+// real-time sweep (taskconform mutants --real-time) must kill every one it can see.
+std::string_view unobservable_in_real_time(Mutant m);
 
 }  // namespace th
