@@ -485,6 +485,7 @@ class LivePlayer {
       rec_.streams[it->second.record].cut_step = s.index;
       return;
     }
+    if (step_skipped(s, responses_by_id_)) return;  // the page it continues was the last
     const Request r = request_for(s);
     if (s.action == "open_stream" || s.action == "open_agent_stream" || s.action == "open_manual_control_stream") {
       open_stream(s, r);

@@ -91,6 +91,7 @@ class Player {
       stream_control(s);
       return;
     }
+    if (step_skipped(s, responses_by_id_)) return;  // the page it continues was the last
     const HttpRequest req = build_request(s);
     json line = {{"kind", "request"}, {"step", s.index}, {"client", s.client}, {"method", req.method},
                  {"path", req.target}, {"t_ms", rel_ms()}};

@@ -28,7 +28,7 @@ expect coalesce-keeps-oldest STREAM-RL-001 "STREAM-RL-002"
 # Under traffic the late heartbeats break only our decision (due every interval from the
 # start whatever else is sent); no silence is longer than the interval.
 expect heartbeats-late STREAM-HB-002 "STREAM-HB-003"
-expect cancel-not-sent-to-agent AGENT-CANCEL-001 "AGENT-003"
+expect cancel-not-sent-to-agent AGENT-LISTEN-002 "AGENT-003"
 # Swapped filters let excluded tasks through and keep included ones out (with no
 # filterType, inclusive is our decision: STREAM-FLT-004).
 expect status-filter-swapped STREAM-FLT-STATUS-001 "STREAM-FLT-001 STREAM-FLT-002 STREAM-FLT-004 STREAM-PRE-003 STREAM-RL-002"

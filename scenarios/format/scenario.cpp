@@ -168,11 +168,47 @@ StreamExpect parse_stream_expect(ObjectReader r) {
   return e;
 }
 
+// "a.b.c" -> {"a", "b", "c"}; every part non-empty.
+std::vector<std::string> dotted_path(const std::string& text, const std::string& where) {
+  std::vector<std::string> parts;
+  size_t from = 0;
+  while (true) {
+    const size_t dot = text.find('.', from);
+    parts.push_back(text.substr(from, dot == std::string::npos ? std::string::npos : dot - from));
+    if (parts.back().empty()) throw JsonError(where, "\"" + text + "\" is not a dotted field path");
+    if (dot == std::string::npos) return parts;
+    from = dot + 1;
+  }
+}
+
+std::vector<TimeFrom> parse_times_from(ObjectReader& r) {
+  std::vector<TimeFrom> out;
+  const json* raw = r.raw("times_from");
+  if (!raw) return out;
+  auto obj = r.opt_object("times_from");
+  if (!obj) throw JsonError(r.field_path("times_from"), "must be an object: body field path -> {step, field, plus_ms}");
+  for (auto it = raw->begin(); it != raw->end(); ++it) {
+    const std::string where = obj->field_path(it.key());
+    auto spec = obj->opt_object(it.key());
+    if (!spec) throw JsonError(where, "must be an object {step, field, plus_ms}");
+    TimeFrom t;
+    t.body_path = dotted_path(it.key(), where);
+    t.step = spec->required_string("step");
+    t.field = dotted_path(spec->required_string("field"), spec->field_path("field"));
+    t.plus_ms = spec->opt_int("plus_ms").value_or(0);
+    spec->finish();
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 void parse_action_fields(ObjectReader& r, Step& s) {
   if (const json* b = r.raw("body")) s.body = *b;
   s.task_id = r.string_or("task_id", "");
   s.stream = r.string_or("stream", "");
   s.page_token_from = r.string_or("page_token_from", "");
+  s.if_more_pages = r.opt_bool("if_more_pages").value_or(false);
+  s.times_from = parse_times_from(r);
   if (s.action == "http") {
     s.method = r.required_string("method");
     s.target = r.required_string("path");
@@ -189,6 +225,12 @@ void parse_action_fields(ObjectReader& r, Step& s) {
   }
   if (!s.page_token_from.empty() && s.action != "query_tasks") {
     throw JsonError(r.field_path("page_token_from"), "only query_tasks takes it");
+  }
+  if (s.if_more_pages && s.page_token_from.empty()) {
+    throw JsonError(r.field_path("if_more_pages"), "needs page_token_from (the page it continues)");
+  }
+  if (!s.times_from.empty() && (s.action == "http" || s.action == "get_task")) {
+    throw JsonError(r.field_path("times_from"), "only a step with a JSON body takes it");
   }
 }
 
@@ -222,6 +264,9 @@ void check_references(const Scenario& sc) {
     if (kOpens.count(s.action) && !opened.insert(s.stream).second) throw JsonError(s.path + ".stream", "stream \"" + s.stream + "\" is opened twice");
     if (kStreamControls.count(s.action) && !opened.count(s.stream)) throw JsonError(s.path + ".stream", "stream \"" + s.stream + "\" is not opened before");
     if (!s.page_token_from.empty() && !ids.count(s.page_token_from)) throw JsonError(s.path + ".page_token_from", "no earlier step with id \"" + s.page_token_from + "\"");
+    for (const TimeFrom& t : s.times_from) {
+      if (!ids.count(t.step)) throw JsonError(s.path + ".times_from", "no earlier step with id \"" + t.step + "\"");
+    }
     if (!s.id.empty() && !ids.insert(s.id).second) throw JsonError(s.path + ".id", "step id \"" + s.id + "\" is used twice");
   }
   for (const auto& [name, e] : sc.expect_streams) {

@@ -57,6 +57,16 @@ struct ResponseExpect {
   std::optional<int64_t> t_ms;     // when the answer arrives (long polls)
 };
 
+// A body field set, when the step is sent, from an earlier step's answer: that answer's
+// timestamp at `field` plus plus_ms. Boundaries at the very millisecond a task changed
+// can then be staged on any server's clock, not only on a test clock.
+struct TimeFrom {
+  std::vector<std::string> body_path;  // "updateTimeRange.startTime" -> {"updateTimeRange", "startTime"}
+  std::string step;                    // the id of an earlier step
+  std::vector<std::string> field;      // where the time is in its answer ("lastUpdateTime")
+  int64_t plus_ms = 0;
+};
+
 struct Step {
   size_t index = 0;
   std::string path;  // "$.steps[3]", for messages
@@ -73,6 +83,11 @@ struct Step {
   std::string target;        // "http" only
   std::string content_type;  // "http" only
   std::string page_token_from;
+  // With page_token_from: the step is not played when the page it continues was the
+  // last one (an empty nextPageToken) or was not played itself, so a scenario can walk
+  // a query's pages whatever the server's page size.
+  bool if_more_pages = false;
+  std::vector<TimeFrom> times_from;
   std::optional<ResponseExpect> expect;
 };
 

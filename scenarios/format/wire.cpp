@@ -1,13 +1,67 @@
 #include "scenarios/format/wire.h"
 
 #include <map>
+#include <optional>
 #include <utility>
+
+#include "scenarios/format/timefmt.h"
 
 namespace th {
 
 bool is_request_action(const std::string& a) {
   return a != "close_stream" && a != "stall_stream" && a != "resume_stream" && a != "advance";
 }
+
+bool step_skipped(const Step& s, const std::map<std::string, nlohmann::json>& responses_by_id) {
+  if (!s.if_more_pages) return false;
+  auto prev = responses_by_id.find(s.page_token_from);
+  if (prev == responses_by_id.end() || !prev->second.is_object()) return true;
+  const auto token = prev->second.find("nextPageToken");
+  return token == prev->second.end() || !token->is_string() || token->get_ref<const std::string&>().empty();
+}
+
+namespace {
+
+const nlohmann::json* find_field(const nlohmann::json& j, const std::vector<std::string>& path) {
+  const nlohmann::json* cur = &j;
+  for (const auto& k : path) {
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(k);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+  }
+  return cur;
+}
+
+// The answer's time as the server wrote it (an offset of 0 keeps its precision), or
+// moved by plus_ms; nullopt when the answer has no timestamp there.
+std::optional<std::string> time_from(const TimeFrom& t, const std::map<std::string, nlohmann::json>& responses_by_id) {
+  auto prev = responses_by_id.find(t.step);
+  if (prev == responses_by_id.end()) return std::nullopt;
+  const nlohmann::json* v = find_field(prev->second, t.field);
+  if (!v || !v->is_string()) return std::nullopt;
+  const auto ms = parse_rfc3339(v->get_ref<const std::string&>());
+  if (!ms) return std::nullopt;
+  if (t.plus_ms == 0) return v->get<std::string>();
+  return format_rfc3339(*ms + t.plus_ms);
+}
+
+void set_times(nlohmann::json& body, const Step& s, const std::map<std::string, nlohmann::json>& responses_by_id) {
+  for (const TimeFrom& t : s.times_from) {
+    auto value = time_from(t, responses_by_id);
+    if (!value) continue;
+    if (body.is_null()) body = nlohmann::json::object();
+    nlohmann::json* cur = &body;
+    for (size_t i = 0; i + 1 < t.body_path.size() && cur->is_object(); ++i) {
+      nlohmann::json& next = (*cur)[t.body_path[i]];
+      if (next.is_null()) next = nlohmann::json::object();
+      cur = &next;
+    }
+    if (cur->is_object()) (*cur)[t.body_path.back()] = *value;
+  }
+}
+
+}  // namespace
 
 WireRequest step_request(const Scenario& sc, const Step& s, const std::map<std::string, nlohmann::json>& responses_by_id) {
   WireRequest r;
@@ -41,6 +95,7 @@ WireRequest step_request(const Scenario& sc, const Step& s, const std::map<std::
     const bool has = prev != responses_by_id.end() && prev->second.is_object();
     body["pageToken"] = has ? prev->second.value("nextPageToken", "") : "";
   }
+  set_times(body, s, responses_by_id);
   if (s.has_body_text) {
     r.body = s.body_text;
   } else if (!body.is_null()) {

@@ -22,8 +22,13 @@ struct WireRequest {
 // True for the actions that are requests (not close/stall/resume/advance).
 bool is_request_action(const std::string& action);
 
+// True when the step is not to be played: it continues (if_more_pages) a page that
+// was the last one or was not played itself. responses_by_id as for step_request.
+bool step_skipped(const Step& s, const std::map<std::string, nlohmann::json>& responses_by_id);
+
 // responses_by_id: the answer bodies of earlier steps that have an id, for
-// page_token_from (the named step's nextPageToken, "" when it has none).
+// page_token_from (the named step's nextPageToken, "" when it has none) and times_from
+// (the named step's timestamp; a body field stays as written when the answer has none).
 WireRequest step_request(const Scenario& sc, const Step& s, const std::map<std::string, nlohmann::json>& responses_by_id);
 
 }  // namespace th

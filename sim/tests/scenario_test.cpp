@@ -88,3 +88,52 @@ TEST_CASE("subset matching", "[scenario]") {
   CHECK(json_subset_match({{"e", {1, 2}}}, actual));
   CHECK_FALSE(json_subset_match({{"e", {1}}}, actual));
 }
+
+TEST_CASE("scenario: a page walk stops at the last page, and body times come from answers", "[scenario]") {
+  // Page size 1 and two tasks: q1 has a token, q2 is the last page, so q3 is not played.
+  // The range query's start is task-2's lastUpdateTime + 1 ms, from task-2's create answer: only
+  // task-2 itself falls outside it, so nothing matches (task-1 is older still).
+  const char* text = R"({"format":1,"name":"N","title":"T","rules":["R"],"server":{"query_page_size":1},
+    "clients":{"op":{"token":"t"}},
+    "steps":[{"at_ms":0,"client":"op","do":"create_task","body":{"taskId":"task-1"}},
+             {"at_ms":5,"id":"c2","client":"op","do":"create_task","body":{"taskId":"task-2"}},
+             {"at_ms":10,"id":"q1","client":"op","do":"query_tasks","body":{},
+              "expect":{"body":{"tasks":[{"version":{"taskId":"task-1"}}]}}},
+             {"at_ms":10,"id":"q2","client":"op","do":"query_tasks","body":{},"page_token_from":"q1","if_more_pages":true,
+              "expect":{"body":{"tasks":[{"version":{"taskId":"task-2"}}],"nextPageToken":""}}},
+             {"at_ms":10,"id":"q3","client":"op","do":"query_tasks","body":{},"page_token_from":"q2","if_more_pages":true,
+              "expect":{"status":418}},
+             {"at_ms":10,"client":"op","do":"query_tasks","body":{"updateTimeRange":{"startTime":"2026-01-01T00:00:00.004Z"}},
+              "times_from":{"updateTimeRange.startTime":{"step":"c2","field":"lastUpdateTime","plus_ms":1}},
+              "expect":{"body":{"tasks":[]}}},
+             {"at_ms":10,"client":"op","do":"query_tasks","body":{},
+              "times_from":{"updateTimeRange.startTime":{"step":"c2","field":"lastUpdateTime"}},
+              "expect":{"body":{"tasks":[{"version":{"taskId":"task-2"}}]}}}]})";
+  Scenario sc = parse_scenario(text, "x.json");
+  TraceWriter trace;
+  auto r = play_scenario(sc, 1, trace);
+  CHECK(r.failures == std::vector<std::string>{});
+  CHECK(r.trace_lines == 1 + 2 * 6);  // q3 was not sent: no request, no answer
+}
+
+TEST_CASE("scenario: page walks and body times are checked", "[scenario][errors]") {
+  std::string s = R"({"format":1,"name":"N","title":"T","rules":["R"],"clients":{"op":{"token":"t"}},
+    "steps":[{"at_ms":0,"id":"c1","client":"op","do":"create_task","body":{"taskId":"task-1"}},
+             {"at_ms":0,"id":"q1","client":"op","do":"query_tasks","body":{}},
+             {"at_ms":0,"client":"op","do":"query_tasks","body":{},EXTRA}]})";
+  auto with = [&](const std::string& extra) {
+    std::string t = s;
+    t.replace(t.find("EXTRA"), 5, extra);
+    return error_of(t);
+  };
+  CHECK(with(R"("page_token_from":"q1","if_more_pages":true)") == "parsed");
+  CHECK(with(R"("if_more_pages":true)") == "x.json: $.steps[2].if_more_pages: needs page_token_from (the page it continues)");
+  CHECK(with(R"("times_from":{"a.b":{"step":"c1","field":"lastUpdateTime","plus_ms":-1}})") == "parsed");
+  CHECK(with(R"("times_from":{"a":{"step":"c9","field":"lastUpdateTime"}})") ==
+        "x.json: $.steps[2].times_from: no earlier step with id \"c9\"");
+  CHECK(with(R"("times_from":{"a..b":{"step":"c1","field":"lastUpdateTime"}})") ==
+        "x.json: $.steps[2].times_from.a..b: \"a..b\" is not a dotted field path");
+  CHECK(with(R"("times_from":{"a":{"step":"c1"}})") == "x.json: $.steps[2].times_from.a.field: is required");
+  CHECK(with(R"("times_from":{"a":{"step":"c1","field":"x","extra":1}})") ==
+        "x.json: $.steps[2].times_from.a.extra: unknown field");
+}
