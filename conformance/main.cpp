@@ -927,10 +927,26 @@ bool real_time_sweep(RunArgs a, const std::vector<th::Scenario>& scenarios,
     }
     const auto& rules = o.must_rules.empty() ? o.should_rules : o.must_rules;
     a.mutant = m;
-    const auto subset = killing_scenarios(suite, rules, scenarios);
+    // The scenarios that killed it and can be played on the wall clock, shortest
+    // first, one at a time until one kills it again.
+    auto candidates = killing_scenarios(suite, rules, scenarios);
+    std::erase_if(candidates, [&](const th::Scenario& sc) { return sc.needs_test_clock || sc.end_ms > a.max_real_ms; });
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const th::Scenario& x, const th::Scenario& y) { return x.end_ms < y.end_ms; });
     th::conform::SuiteResult rt;
-    play_suite(a, subset, a.files, false, rt);
-    const MutantOutcome k = judge_mutant(o.name, rt);
+    std::vector<th::Scenario> subset;
+    MutantOutcome k{o.name, {}, {}, {}};
+    for (const auto& sc : candidates) {
+      subset.push_back(sc);
+      rt = th::conform::SuiteResult{};
+      play_suite(a, {sc}, a.files, false, rt);
+      k = judge_mutant(o.name, rt);
+      const bool died = !o.must_rules.empty() ? !k.must_rules.empty() : k.killed();
+      if (died || std::all_of(rt.scenarios.begin(), rt.scenarios.end(),
+                              [](const auto& x) { return x.run.verdict == th::conform::Verdict::kError; })) {
+        break;
+      }
+    }
     // A target the runner cannot read at all (no scenario could be judged: each ended
     // in ERROR) fails the run too (exit 2): that is seen, if not by a rule.
     const bool unreadable = !rt.scenarios.empty() &&

@@ -50,6 +50,9 @@ std::string_view unobservable_in_real_time(Mutant m) {
     case Mutant::kLiveBeforePreexisting:
       return "the snapshot is written 1 ms late: on the wall clock a live event in that millisecond is a race the "
              "scenario cannot stage";
+    case Mutant::kCancelNotSentToAgent:
+      return "it shows only when a listen's hold runs out with nothing after the cancel: 5 minutes with a "
+             "default hold (AGENT-LISTEN-002), beyond --max-real-ms";
     case Mutant::kEventTimeWholeSeconds:
       return "the bug is in the taskEvent.time field, which places an event only on the test clock; on the wall "
              "clock the runner places an event by its arrival";
