@@ -78,7 +78,7 @@ class ReferenceServer {
   };
 
   void handle(const void* request, void* response);
-  HttpResponse wait_for_listen(std::unique_lock<std::mutex>& lock, const HttpRequest& req);
+  HttpResponse answer_or_hold(std::unique_lock<std::mutex>& lock, const HttpRequest& req);
   HttpResponse clock_extension(std::unique_lock<std::mutex>& lock, const HttpRequest& req, const std::string& path);
   void serve_stream(void* response, const StreamHandle& h);
   std::vector<std::string> frame(const std::vector<std::string>& events, LiveStream& live) const;

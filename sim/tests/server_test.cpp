@@ -63,6 +63,35 @@ TEST_CASE("live: every endpoint over HTTP", "[live]") {
   CHECK(manual.wait_finished());
 }
 
+// A long poll is decided by the route, not by the spelling of the path: the listen
+// endpoint with a trailing slash (which the router accepts) must be held like any
+// other listen, not answered at once while its waiter stays behind to take the next
+// task for the agent and hand it to nobody.
+TEST_CASE("live: a listen at /api/v1/agent/listen/ (trailing slash) is held and gets the task", "[live][agent]") {
+  ServerOptions o;
+  o.service.listen_hold_ms = 10'000;
+  Live s(o);
+  httplib::Client agent("127.0.0.1", s.port);
+  agent.set_read_timeout(15, 0);
+  int status = 0;
+  std::string body;
+  std::thread listening([&] {
+    auto r = agent.Post("/api/v1/agent/listen/", s.auth(), R"({"agentSelector":{"entityIds":["agent-9"]}})",
+                        "application/json");
+    if (r) status = r->status, body = r->body;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // held by now (or, wrongly, answered)
+  REQUIRE(s.post("/api/v1/tasks", R"({"taskId":"task-9","relations":{"assignee":{"system":{"entityId":"agent-9"}}}})")
+              ->status == 201);
+  listening.join();
+  CHECK(status == 200);
+  const json answer = json::parse(body, nullptr, false);
+  REQUIRE(answer.is_object());
+  CHECK(answer.contains("executeRequest"));
+  CHECK(answer.value("executeRequest", json::object()).value("task", json::object()).value("version", json::object()).value(
+            "taskId", "") == "task-9");
+}
+
 TEST_CASE("live: every client mistake is a 4xx with a JSON body", "[live][errors]") {
   ServerOptions o;
   o.max_body_bytes = 1024;
