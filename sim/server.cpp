@@ -116,7 +116,7 @@ ReferenceServer::ReferenceServer(ServerOptions options) : options_(std::move(opt
     virtual_clock_ = vc.get();
     clock_ = std::move(vc);
   } else {
-    clock_ = std::make_unique<SystemClock>(mu_);
+    clock_ = std::make_unique<SystemClock>(mu_, options_.time_source ? *options_.time_source : machine_time());
   }
   rng_ = std::make_unique<Rng>(options_.seed);
   apply_variants(options_);

@@ -23,6 +23,7 @@ class Server;
 namespace th {
 
 class VirtualClock;
+class TimeSource;
 
 enum class SseChunking {
   kNormal,    // one write per event
@@ -48,6 +49,8 @@ struct ServerOptions {
   // variant.h). A variant overrides the option it stands for (stale_status_version,
   // chunking). Empty: the reference behaviour.
   VariantSet variants;
+  // The system clock's source of time (nullptr: the machine's); tests step its wall clock.
+  const TimeSource* time_source = nullptr;
 };
 
 class ReferenceServer {
