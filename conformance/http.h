@@ -14,11 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "conformance/connection.h"
 #include "conformance/sse.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace th::conform {
 
@@ -31,6 +28,7 @@ struct Target {
   // "http://host:port" or "https://host:port"; nullopt and a reason otherwise.
   static std::optional<Target> parse(const std::string& url, std::string& error);
   std::string url() const { return scheme + "://" + host + ":" + std::to_string(port); }
+  Endpoint endpoint() const { return {host, port, scheme == "https", ca_cert_path}; }
 };
 
 // Microseconds on a monotonic clock since the run started.
@@ -63,18 +61,19 @@ struct Request {
   std::string authorization;  // the whole header value; "" sends none
 };
 
-std::unique_ptr<httplib::Client> make_client(const Target& t);
-
 // At most this many requests a second start, across the whole runner (0: no bound):
 // a real server is shared, and the suite must not be a load test.
 void set_max_requests_per_second(double rps);
 // Waits until the next request may start.
 void pace_request();
 
-// One request, one answer, within deadline_ms.
+// One request, one answer, within deadline_ms (connecting, sending, and reading the
+// whole answer). An answer that is not HTTP, or breaks a bound (limits.h), is no
+// answer: status 0 and the error says what was wrong.
 Exchange exchange(const Target& t, const RunClock& clock, const Request& r, int64_t deadline_ms);
 
-// One request on its own thread (a long poll), which can be abandoned at any time.
+// One request on its own thread (a long poll), within limits().stream_ms_max; it can
+// be abandoned at any time, and then its thread ends at once.
 class AsyncExchange {
  public:
   AsyncExchange(const Target& t, const RunClock& clock, Request r);
@@ -83,13 +82,11 @@ class AsyncExchange {
   AsyncExchange& operator=(const AsyncExchange&) = delete;
   bool wait(int64_t ms);  // true when the answer (or the failure) is in
   const Exchange& result();  // after wait() returned true
-  // Hangs up. A call the library will not let go of (a stop() that lands before its
-  // socket exists) is left to finish on its own: its thread owns what it uses.
-  void cancel();
+  void cancel();  // hangs up and joins the thread
 
  private:
   struct Shared {
-    std::unique_ptr<httplib::Client> client;
+    Connection conn;
     std::mutex mu;
     std::condition_variable cv;
     bool done = false;
@@ -112,7 +109,8 @@ struct ReceivedEvent {
 
 class StreamReader {
  public:
-  StreamReader(const Target& t, const RunClock& clock, Request r);
+  // keep_chunks: keep the body's chunks as they arrived (chunks(), for cassettes).
+  StreamReader(const Target& t, const RunClock& clock, Request r, bool keep_chunks = true);
   ~StreamReader();
   StreamReader(const StreamReader&) = delete;
   StreamReader& operator=(const StreamReader&) = delete;
@@ -136,18 +134,24 @@ class StreamReader {
   std::string end_note();  // the last comment, e.g. "end queue_overflow"
   uint64_t bytes();
   std::vector<std::string> faults();
-  std::string error();
-  // The body's chunks as they arrived (the first kChunkBytesMax bytes; `truncated`
-  // says when more came).
+  std::vector<std::string> malformed();  // bytes that are not UTF-8 outside data (SseParser)
+  std::string error();  // the connection failed (not judged: the rules see what arrived)
+  // Why the reader stopped on what the target sent: a bound of limits.h hit (naming its
+  // option), the stream's time run out, or a broken HTTP answer. "" when none.
+  std::string problem();
+  // The body's chunks as they arrived (the first limits().recorded_stream_bytes_max
+  // bytes; `truncated` says when more came).
   std::vector<Chunk> chunks(bool& truncated);
-  static constexpr size_t kChunkBytesMax = 16u << 20;
 
  private:
   void run(Request r);
+  // A piece of a 200 answer's body, under mu_: false to stop reading (a bound was hit).
+  bool on_stream_bytes(std::string_view data);
 
   Target target_;
   const RunClock& clock_;
-  std::unique_ptr<httplib::Client> client_;
+  bool keep_chunks_ = true;
+  Connection conn_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -161,6 +165,8 @@ class StreamReader {
   std::map<std::string, std::string> headers_;
   std::string error_body_;
   std::string error_;
+  std::string problem_;
+  uint64_t events_seen_ = 0;
   bool paused_ = false;
   bool closing_ = false;
   bool ended_ = false;
