@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "conformance/checked_json.h"
 #include "conformance/sse.h"
 
 namespace th::conform {
@@ -215,6 +216,7 @@ json make_cassette(const json& scenario, const ScenarioRun& run, const CassetteI
             {"wire", {{"baseMs", run.wire.value("baseMs", int64_t{0})}, {"streams", streams}}},
             {"verdicts", verdicts}};
   redact(c, info.secrets);
+  make_valid_utf8(c);  // every text from the target is shown() already; this is the proof
   return c;
 }
 
