@@ -604,7 +604,8 @@ class LivePlayer {
     auto reader = std::make_unique<StreamReader>(target_, clock_, r, options_.keep_wire);
     if (!reader->wait_open(options_.request_deadline_ms)) {
       const std::string why = reader->error();
-      throw PlayError{s.path + ": no answer to the stream request" + (why.empty() ? "" : " (" + why + ")")};
+      throw PlayError{s.path + ": no answer to the stream request (" +
+                      (why.empty() ? "no answer within " + std::to_string(options_.request_deadline_ms) + " ms" : why) + ")"};
     }
     const int status = reader->status();
     if (status != 200) {
