@@ -371,8 +371,8 @@ std::string StreamReader::body_if_error() {
 
 std::vector<ReceivedEvent> StreamReader::take_events() {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<ReceivedEvent> out(events_.begin() + static_cast<std::ptrdiff_t>(taken_), events_.end());
-  taken_ = events_.size();
+  std::vector<ReceivedEvent> out = std::move(events_);  // handed over, not kept twice
+  events_.clear();
   return out;
 }
 

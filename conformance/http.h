@@ -156,7 +156,6 @@ class StreamReader {
   std::mutex mu_;
   std::condition_variable cv_;
   SseParser parser_;
-  size_t taken_ = 0;
   std::vector<ReceivedEvent> events_;
   std::vector<Chunk> chunks_;
   size_t chunk_bytes_ = 0;

@@ -21,7 +21,7 @@ struct Limits {
   size_t sse_line_bytes_max = 1 << 20;         // --max-sse-line-bytes
   size_t sse_event_bytes_max = 4 << 20;        // --max-sse-event-bytes
   size_t stream_bytes_max = 64 << 20;          // --max-stream-bytes
-  size_t stream_events_max = 50'000;           // --max-events-per-stream
+  size_t stream_events_max = 20'000;           // --max-events-per-stream (10,000 PREEXISTING fit)
   size_t json_depth_max = 64;                  // --max-json-depth
   // Time: one request from its first byte sent to its last byte read, and one stream
   // from its request to its end (a stream still open then is closed and that is an
