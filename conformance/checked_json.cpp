@@ -161,10 +161,10 @@ size_t json_depth(std::string_view text, size_t stop_above) {
   return deepest;
 }
 
-JsonText read_json(std::string_view text, size_t depth_max) {
+JsonText read_json(std::string_view text, size_t depth_max, const char* depth_option) {
   JsonText out;
   if (json_depth(text, depth_max) > depth_max) {
-    out.error = "JSON nested deeper than " + std::to_string(depth_max) + " levels (--max-json-depth)";
+    out.error = "JSON nested deeper than " + std::to_string(depth_max) + " levels (" + depth_option + ")";
     out.too_deep = true;
     return out;
   }

@@ -32,7 +32,7 @@ struct JsonText {
   std::string error;  // why not: not JSON (where, and what the parser said), or too deep
   bool too_deep = false;
 };
-JsonText read_json(std::string_view text, size_t depth_max);
+JsonText read_json(std::string_view text, size_t depth_max, const char* depth_option = "--max-json-depth");
 
 // The greatest nesting depth of the JSON text (brackets outside strings); stops
 // counting at `stop_above`.

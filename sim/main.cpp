@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "conformance/cassette.h"
+#include "conformance/checked_json.h"
 #include "conformance/second_opinion.h"
 #include "conformance/suite.h"
 #include "fuzz/generator.h"
@@ -369,17 +370,13 @@ void print_departures(const th::conform::ScenarioRun& run, const std::vector<th:
   }
 }
 
-// The task an event is about ("" for heartbeats and the like).
+// The task an event is about ("" for heartbeats and the like). A recording is
+// untrusted: read checked.
 std::string event_task_id(const nlohmann::json& data) {
-  if (!data.is_object()) return "";
-  for (const char* k : {"taskEvent", "executeRequest"}) {
-    if (data.contains(k) && data[k].is_object() && data[k].contains("task")) {
-      const auto& t = data[k]["task"];
-      if (t.is_object() && t.contains("version") && t["version"].is_object()) return t["version"].value("taskId", "");
-    }
-  }
-  if (data.contains("cancelRequest") && data["cancelRequest"].is_object()) return data["cancelRequest"].value("taskId", "");
-  return "";
+  using th::conform::string_at;
+  if (auto id = string_at(data, {"taskEvent", "task", "version", "taskId"})) return *id;
+  if (auto id = string_at(data, {"executeRequest", "task", "version", "taskId"})) return *id;
+  return string_at(data, {"cancelRequest", "taskId"}).value_or("");
 }
 
 // --shrink: the smallest step list whose recorded observations still fail a rule that
@@ -470,8 +467,9 @@ struct Shrinker {
     // Tasks whose create was left out never existed: their events go too.
     std::set<std::string> tasks;
     for (const auto& q : r.requests) {
-      if (q.action == "create_task" && q.body.is_object() && q.body.contains("taskId")) tasks.insert(q.body.value("taskId", ""));
-      if (q.action == "create_task" && q.response.is_object()) tasks.insert(q.response.value("version", nlohmann::json::object()).value("taskId", ""));
+      if (q.action != "create_task") continue;
+      if (auto id = th::conform::string_at(q.body, {"taskId"})) tasks.insert(*id);
+      if (auto id = th::conform::string_at(q.response, {"version", "taskId"})) tasks.insert(*id);
     }
     for (auto& st : r.streams) {
       std::erase_if(st.events, [&](const th::conform::EventRecord& e) {
@@ -574,9 +572,9 @@ int cmd_replay(const std::vector<std::string>& args) {
     th::conform::ScenarioRun run;
     run.record = c->record;
     run.observed = c->observed;
-    run.failures = c->header.value("failures", std::vector<std::string>{});
-    if (auto f = c->header.find("findings"); f != c->header.end()) run.findings = th::conform::findings_from_json(*f);
-    const std::string recorded = c->header.value("recordedVerdict", "");
+    run.failures = c->failures;
+    run.findings = c->findings;
+    const std::string recorded = c->recorded_verdict;
     run.verdict = recorded == "FAIL" ? th::conform::Verdict::kFail : th::conform::Verdict::kPass;
     th::TraceWriter trace;
     const th::PlayResult predicted = th::play_scenario(sc, 1, trace);
@@ -589,11 +587,10 @@ int cmd_replay(const std::vector<std::string>& args) {
     all_same = all_same && same;
     int failed = 0;
     for (const auto& [id, v] : outcomes) failed += v == "FAIL";
-    const std::string mutant = c->header.value("mutant", "");
+    const std::string mutant = c->mutant;
     std::printf("%s %-30s %d rules judged, %d failed; %s the recorded verdicts (%s%s, %s)\n", failed ? "FAIL" : "PASS",
                 sc.name.c_str(), static_cast<int>(outcomes.size()), failed, same ? "the same as" : "NOT the same as",
-                c->header.value("target", "").c_str(), mutant.empty() ? "" : (" with mutant " + mutant).c_str(),
-                c->header.value("tool", "").c_str());
+                c->target.c_str(), mutant.empty() ? "" : (" with mutant " + mutant).c_str(), c->tool.c_str());
     for (const auto& w : wire) std::printf("    the bytes and the record disagree: %s\n", w.c_str());
     for (const auto& [id, v] : outcomes) {
       auto it = c->verdicts.find(id);
