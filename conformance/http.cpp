@@ -191,71 +191,20 @@ void AsyncExchange::cancel() {
 }
 
 StreamReader::StreamReader(const Target& t, const RunClock& clock, Request r, bool keep_chunks)
-    : target_(t), clock_(clock), keep_chunks_(keep_chunks) {
+    : target_(t), clock_(clock), decoder_(limits(), r.method == "HEAD", keep_chunks) {
   pace_request();
   thread_ = std::thread([this, r = std::move(r)] { run(r); });
 }
 
 StreamReader::~StreamReader() { close(); }
 
-bool StreamReader::on_stream_bytes(std::string_view data) {
-  const Limits l = limits();
-  const int64_t at = clock_.now_us();
-  if (!keep_chunks_) {
-    // nothing kept
-  } else if (chunk_bytes_ + data.size() <= l.recorded_stream_bytes_max) {
-    chunks_.push_back({at, std::string(data)});
-    chunk_bytes_ += data.size();
-  } else {
-    chunks_truncated_ = true;
-  }
-  if (parser_.bytes() + data.size() > l.stream_bytes_max) {
-    problem_ = "the stream sent more than " + std::to_string(l.stream_bytes_max) + " bytes (--max-stream-bytes)";
-    return false;
-  }
-  parser_.feed(data);
-  for (auto& e : parser_.take_events()) {
-    if (++events_seen_ > l.stream_events_max) {
-      problem_ = "the stream sent more than " + std::to_string(l.stream_events_max) + " events (--max-events-per-stream)";
-      return false;
-    }
-    events_.push_back({std::move(e), at});
-  }
-  if (!parser_.overflow().empty()) {
-    problem_ = parser_.overflow();
-    return false;
-  }
-  return true;
-}
-
 void StreamReader::run(Request r) {
   const Limits l = limits();
   const Deadline answer_by = in_ms(l.request_ms_max);
   const Deadline stream_by = in_ms(l.stream_ms_max);
-  parser_.set_bounds(l.sse_line_bytes_max, l.sse_event_bytes_max);
-  ResponseReader reader(reader_bounds(l, r));
-  ResponseReader* head = &reader;
-  reader.on_body = [this, &l, head](std::string_view data) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (closing_) return false;
-    if (status_ == 0) {
-      status_ = head->status();
-      headers_ = head->headers();
-    }
-    if (status_ != 200) {  // an error answer's body, for the rules (bounded)
-      if (error_body_.size() + data.size() > l.body_bytes_max) {
-        problem_ = "an error body longer than " + std::to_string(l.body_bytes_max) + " bytes (--max-body-bytes)";
-        return false;
-      }
-      error_body_.append(data);
-      return true;
-    }
-    const bool more = on_stream_bytes(data);
-    cv_.notify_all();
-    return more;
-  };
   std::string err;
   bool ok = conn_.open(target_.endpoint(), answer_by, err) && conn_.write_all(request_bytes(target_, r), answer_by, err);
+  bool head_done = false;
   std::vector<char> buf(64 << 10);
   while (ok) {
     {
@@ -265,49 +214,34 @@ void StreamReader::run(Request r) {
       cv_.wait_until(lock, stream_by, [this] { return !paused_ || closing_; });
       if (closing_) break;
     }
-    const long n = conn_.read_some(buf.data(), buf.size(), reader.head_done() ? stream_by : std::min(answer_by, stream_by), err);
+    const long n = conn_.read_some(buf.data(), buf.size(), head_done ? stream_by : std::min(answer_by, stream_by), err);
     if (n <= 0) {
-      if (n == 0) reader.finish();
       ok = n == 0;
       break;
     }
-    // Not under mu_: the body sink takes it for each piece.
-    const bool more = reader.feed(std::string_view(buf.data(), static_cast<size_t>(n)));
+    bool more = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (reader.head_done() && status_ == 0) {
-        status_ = reader.status();
-        headers_ = reader.headers();
-      }
+      more = decoder_.feed(std::string_view(buf.data(), static_cast<size_t>(n)), clock_.now_us());
+      head_done = decoder_.head_done();
     }
     cv_.notify_all();
     if (!more) break;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (reader.head_done() && status_ == 0) {
-    status_ = reader.status();
-    headers_ = reader.headers();
-  }
   if (!closing_) {
     if (conn_.timed_out()) {
-      if (reader.head_done()) {
+      if (head_done) {
         problem_ = "the stream stayed open longer than " + std::to_string(l.stream_ms_max) + " ms (--max-stream-ms)";
       } else {
         error_ = "no answer within " + std::to_string(l.request_ms_max) + " ms";
       }
     } else if (!ok) {
       error_ = "the stream failed: " + err;
-    } else if (reader.failed() && problem_.empty()) {
-      if (reader.head_done()) {
-        problem_ = "the answer is broken: " + reader.error();
-      } else {
-        error_ = "the answer is broken: " + reader.error();
-        problem_ = error_;
-      }
     }
   }
-  parser_.finish();
-  for (auto& e : parser_.take_events()) events_.push_back({std::move(e), clock_.now_us()});
+  decoder_.finish(clock_.now_us(), ok && !closing_);
+  if (error_.empty()) error_ = decoder_.no_answer();
   ended_ = true;
   ended_at_us_ = clock_.now_us();
   cv_.notify_all();
@@ -320,14 +254,14 @@ int64_t StreamReader::ended_at_us() {
 
 bool StreamReader::wait_open(int64_t deadline_ms) {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, std::chrono::milliseconds(deadline_ms), [this] { return status_ != 0 || ended_; }) &&
-         status_ != 0;
+  return cv_.wait_for(lock, std::chrono::milliseconds(deadline_ms), [this] { return decoder_.head_done() || ended_; }) &&
+         decoder_.head_done();
 }
 
 bool StreamReader::wait_bytes(uint64_t bytes, int64_t deadline_ms) {
   std::unique_lock<std::mutex> lock(mu_);
   return cv_.wait_for(lock, std::chrono::milliseconds(deadline_ms),
-                      [&] { return parser_.bytes() >= bytes || ended_; });
+                      [&] { return decoder_.parser().bytes() >= bytes || ended_; });
 }
 
 void StreamReader::pause() {
@@ -355,25 +289,23 @@ void StreamReader::close() {
 
 int StreamReader::status() {
   std::lock_guard<std::mutex> lock(mu_);
-  return status_;
+  return decoder_.status();
 }
 
 std::string StreamReader::header(const std::string& lower_name) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = headers_.find(lower_name);
-  return it == headers_.end() ? "" : it->second;
+  auto it = decoder_.headers().find(lower_name);
+  return it == decoder_.headers().end() ? "" : it->second;
 }
 
 std::string StreamReader::body_if_error() {
   std::lock_guard<std::mutex> lock(mu_);
-  return error_body_;
+  return decoder_.error_body();
 }
 
 std::vector<ReceivedEvent> StreamReader::take_events() {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<ReceivedEvent> out = std::move(events_);  // handed over, not kept twice
-  events_.clear();
-  return out;
+  return decoder_.take_events();  // handed over, not kept twice
 }
 
 bool StreamReader::ended() {
@@ -383,23 +315,23 @@ bool StreamReader::ended() {
 
 std::string StreamReader::end_note() {
   std::lock_guard<std::mutex> lock(mu_);
-  return parser_.last_comment();
+  return decoder_.parser().last_comment();
 }
 
 uint64_t StreamReader::bytes() {
   std::lock_guard<std::mutex> lock(mu_);
-  return parser_.bytes();
+  return decoder_.parser().bytes();
 }
 
 std::vector<std::string> StreamReader::faults() {
   std::lock_guard<std::mutex> lock(mu_);
-  return parser_.faults();
+  return decoder_.parser().faults();
 }
 
 std::vector<Chunk> StreamReader::chunks(bool& truncated) {
   std::lock_guard<std::mutex> lock(mu_);
-  truncated = chunks_truncated_;
-  return chunks_;
+  truncated = decoder_.chunks_truncated();
+  return decoder_.chunks();
 }
 
 std::string StreamReader::error() {
@@ -409,12 +341,12 @@ std::string StreamReader::error() {
 
 std::vector<std::string> StreamReader::malformed() {
   std::lock_guard<std::mutex> lock(mu_);
-  return parser_.malformed();
+  return decoder_.parser().malformed();
 }
 
 std::string StreamReader::problem() {
   std::lock_guard<std::mutex> lock(mu_);
-  return problem_;
+  return decoder_.problem().empty() ? problem_ : decoder_.problem();
 }
 
 }  // namespace th::conform

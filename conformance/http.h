@@ -16,6 +16,7 @@
 
 #include "conformance/connection.h"
 #include "conformance/sse.h"
+#include "conformance/stream_decoder.h"
 
 namespace th::conform {
 
@@ -96,17 +97,6 @@ class AsyncExchange {
   std::thread thread_;
 };
 
-// A piece of a stream's body as it arrived: the cassettes keep chunk boundaries.
-struct Chunk {
-  int64_t at_us = 0;
-  std::string bytes;
-};
-
-struct ReceivedEvent {
-  SseEvent event;
-  int64_t at_us = 0;  // when the chunk that completed it arrived
-};
-
 class StreamReader {
  public:
   // keep_chunks: keep the body's chunks as they arrived (chunks(), for cassettes).
@@ -145,27 +135,16 @@ class StreamReader {
 
  private:
   void run(Request r);
-  // A piece of a 200 answer's body, under mu_: false to stop reading (a bound was hit).
-  bool on_stream_bytes(std::string_view data);
 
   Target target_;
   const RunClock& clock_;
-  bool keep_chunks_ = true;
   Connection conn_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
-  SseParser parser_;
-  std::vector<ReceivedEvent> events_;
-  std::vector<Chunk> chunks_;
-  size_t chunk_bytes_ = 0;
-  bool chunks_truncated_ = false;
-  int status_ = 0;
-  std::map<std::string, std::string> headers_;
-  std::string error_body_;
+  StreamDecoder decoder_;  // under mu_
   std::string error_;
-  std::string problem_;
-  uint64_t events_seen_ = 0;
+  std::string problem_;  // the stream's time ran out
   bool paused_ = false;
   bool closing_ = false;
   bool ended_ = false;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/checked_json.h"
+#include "conformance/ingest.h"
 #include "conformance/isolate.h"
 #include "conformance/limits.h"
 #include "scenarios/format/expect.h"
@@ -59,31 +60,7 @@ struct PlayError {
   std::string reason;
 };
 
-// A body or an event's data from the target: its JSON (within --max-json-depth), or,
-// when it is not JSON, its text made safe (a string, which no body pattern matches).
-struct Parsed {
-  json value;
-  bool is_json = false;
-  std::string why_not;  // not JSON: what the parser said
-  bool too_deep = false;
-};
-
-Parsed parse_target_text(const std::string& text) {
-  Parsed p;
-  if (text.empty()) return p;
-  JsonText r = read_json(text, limits().json_depth_max);
-  if (r.value) {
-    p.value = std::move(*r.value);
-    p.is_json = true;
-  } else {
-    p.value = text_value(text);
-    p.why_not = r.error;
-    p.too_deep = r.too_deep;
-  }
-  return p;
-}
-
-json parse_or_text(const std::string& body) { return parse_target_text(body).value; }
+json parse_or_text(const std::string& body) { return ingest_text(body).value; }
 
 // "7" as the test clock's X-Harness-Now-Ms sends it; nullopt for anything else.
 std::optional<int64_t> ms_header(const std::string& v) {
@@ -299,7 +276,7 @@ class LivePlayer {
 
   int64_t clock_now_ms() {
     Exchange ex = call({"GET", "/_harness/clock", "", "", harness_auth()});
-    const Parsed j = parse_target_text(ex.body);
+    const Ingested j = ingest_text(ex.body);
     const std::optional<int64_t> now = int_at(j.value, {"nowMs"});
     if (ex.status != 200 || string_at(j.value, {"mode"}) != "virtual" || !now) {
       throw PlayError{"GET /_harness/clock answered " + std::to_string(ex.status) + " with " + shown(ex.body) +
@@ -346,7 +323,7 @@ class LivePlayer {
   // The test clock's answer: {"barrier":"written","streams":{ID: bytes},"listensHeld":N}.
   void advance(int64_t ms) {
     Exchange ex = call({"POST", "/_harness/clock/advance", json{{"ms", ms}}.dump(), "application/json", harness_auth()});
-    const Parsed j = parse_target_text(ex.body);
+    const Ingested j = ingest_text(ex.body);
     if (ex.status != 200 || !j.is_json || string_at(j.value, {"barrier"}) != "written") {
       throw PlayError{"the test clock could not deliver what fell due: answered " + std::to_string(ex.status) + " with " +
                       shown(ex.body)};
@@ -460,10 +437,10 @@ class LivePlayer {
     StreamRecord& rec = rec_.streams[st.record];
     for (ReceivedEvent& e : st.reader->take_events()) {
       const size_t index = rec.events.size();
-      Parsed data = parse_target_text(e.event.data);
-      if (data.too_deep) {
+      Ingested data = ingest_event(e.event.data);
+      if (data.problem && !data.is_json) {  // too deep to read
         rec.events.push_back({now_rel_ms_, std::move(data.value), false});
-        throw PlayError{"stream \"" + name + "\" event " + std::to_string(index) + ": " + data.why_not};
+        throw PlayError{"stream \"" + name + "\" event " + std::to_string(index) + ": " + *data.problem};
       }
       if (!data.is_json) {
         failures_.push_back("stream \"" + name + "\": an event's data is not JSON: " + data.why_not + "; data: " +
@@ -472,9 +449,9 @@ class LivePlayer {
         continue;
       }
       const int64_t t = real_ ? (e.at_us - t0_us_) / 1000 : event_time(data.value);
-      if (const auto problem = event_problem(data.value)) {
+      if (data.problem) {
         rec.events.push_back({t, std::move(data.value), true});
-        throw PlayError{"stream \"" + name + "\" event " + std::to_string(index) + ": " + *problem};
+        throw PlayError{"stream \"" + name + "\" event " + std::to_string(index) + ": " + *data.problem};
       }
       json flat = flatten_stream_data(data.value, t);
       rec.events.push_back({t, std::move(data.value), true});
@@ -506,15 +483,9 @@ class LivePlayer {
   // was seen (a 4xx body that is not {code, message} is ERR-003's to judge).
   void record(const Step& s, const Request& r, int64_t sent_ms, int status, const std::string& body_text, int64_t t_ms,
               const std::string& content_type) {
-    Parsed parsed = parse_target_text(body_text);
+    const Ingested parsed = ingest_body(s.action, status, body_text);
     const json& body = parsed.value;
-    std::optional<std::string> problem;
-    if (parsed.too_deep) {
-      problem = parsed.why_not;
-    } else if (status >= 200 && status < 300 && !body_text.empty() && s.action != "http" && stream_kind(s.action).empty()) {
-      problem = !parsed.is_json ? std::optional<std::string>(parsed.why_not + "; body: " + shown(body_text))
-                                : body_problem(s.action, body);
-    }
+    const std::optional<std::string>& problem = parsed.problem;
     if (!problem && !s.id.empty()) responses_by_id_[s.id] = body;
     if (!problem) {
       for (auto& f : check_response(s, status, body, t_ms, tol())) note(std::move(f));
