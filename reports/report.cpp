@@ -410,6 +410,8 @@ std::string rerun_command(const ReportOptions& o, const std::string& scenario_fi
 }
 
 std::string junit_xml(const SuiteResult& s, const ReportOptions& o) { return junit_report(s, o); }
+std::string report_json(const SuiteResult& s, const ReportOptions& o) { return json_report(s, o); }
+std::string report_html(const SuiteResult& s, const ReportOptions& o) { return html_report(s, o); }
 
 bool write_reports(const SuiteResult& s, const ReportOptions& o, std::string& error) {
   std::error_code ec;
