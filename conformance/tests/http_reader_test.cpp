@@ -2,9 +2,14 @@
 // hand (label unit): every broken or oversized answer is an error that says what.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+
 #include "conformance/checked_json.h"
 #include "conformance/http_reader.h"
+#include "conformance/ingest.h"
+#include "conformance/limits.h"
 #include "conformance/sse.h"
+#include "conformance/stream_decoder.h"
 
 using namespace th::conform;
 
@@ -133,4 +138,82 @@ TEST_CASE("checked json: make_valid_utf8 leaves no byte a dump() would refuse", 
   nlohmann::json j = {{"a", std::string("\xff")}, {std::string("k\xfe"), {1, std::string("\xc3")}}};
   make_valid_utf8(j);
   CHECK_NOTHROW(j.dump());
+}
+
+TEST_CASE("stream decoder: events, and each bound an error naming its option", "[http][bound]") {
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+  auto chunk = [](const std::string& s) {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", s.size());
+    return size + s + "\r\n";
+  };
+  const std::string three = chunk("data: 1\n\ndata: 2\n\n") + chunk("data: 3\n\n");
+  Limits l;
+  StreamDecoder ok(l);
+  ok.feed(head + three + "0\r\n\r\n", 5);
+  ok.finish(6);
+  CHECK(ok.status() == 200);
+  CHECK(ok.take_events().size() == 3);
+  CHECK(ok.problem().empty());
+
+  l.stream_events_max = 2;
+  StreamDecoder many(l);
+  CHECK_FALSE(many.feed(head + three, 1));
+  CHECK(many.problem().find("--max-events-per-stream") != std::string::npos);
+  CHECK(many.take_events().size() == 2);
+
+  Limits small;
+  small.stream_bytes_max = 1024;
+  StreamDecoder big(small);
+  big.feed(head, 1);
+  bool more = true;
+  for (int i = 0; i < 100 && more; ++i) more = big.feed(chunk("data: " + std::string(100, 'x') + "\n\n"), 2);
+  CHECK(big.problem().find("--max-stream-bytes") != std::string::npos);
+
+  StreamDecoder cut(Limits{});
+  cut.feed(head + chunk("data: 1\n\n"), 1);
+  cut.finish(2, true);  // the target closed it before the last chunk
+  CHECK(cut.problem().find("before its last chunk") != std::string::npos);
+  StreamDecoder given_up(Limits{});
+  given_up.feed(head + chunk("data: 1\n\n"), 1);
+  given_up.finish(2, false);  // the runner closed it: no finding
+  CHECK(given_up.problem().empty());
+
+  StreamDecoder refused(Limits{});
+  refused.feed("HTTP/1.1 400 Bad Request\r\nContent-Length: 9\r\n\r\nnot json!", 1);
+  refused.finish(2);
+  CHECK(refused.status() == 400);
+  CHECK(refused.error_body() == "not json!");
+
+  StreamDecoder junk(Limits{});
+  junk.feed("\x16\x03\x01 a TLS hello, not HTTP\r\n", 1);
+  CHECK(junk.no_answer().find("not an HTTP/1.x status line") != std::string::npos);
+}
+
+TEST_CASE("ingest: what ends a scenario and what is a verdict", "[json]") {
+  CHECK(ingest_body("create_task", 201, "<html>oops</html>").problem);                // a 2xx the runner reads
+  CHECK_FALSE(ingest_body("create_task", 404, "not found").problem);                 // ERR-003's to judge
+  CHECK_FALSE(ingest_body("http", 200, "anything").problem);                          // a raw step
+  CHECK(ingest_body("get_task", 404, std::string(1000, '[')).problem);                // too deep at any status
+  CHECK_FALSE(ingest_event("\"a string\"").problem);                                  // SSE-002's verdict
+  CHECK(ingest_event("{\"event\":\"task_event\",\"taskEvent\":7}").problem);
+  const Ingested text = ingest_text("\xff\xfe plain");
+  CHECK_FALSE(text.is_json);
+  CHECK(valid_utf8(text.value.get<std::string>()));
+}
+
+TEST_CASE("limits: each option takes a number in its range and names itself", "[bound]") {
+  Limits l;
+  std::string error;
+  std::vector<std::string> args = {"--max-json-depth", "100", "--max-json-depth", "3", "--other"};
+  size_t i = 0;
+  CHECK(parse_limit_option(args, i, l, error));
+  CHECK(error.empty());
+  CHECK(l.json_depth_max == 100);
+  i = 2;
+  CHECK(parse_limit_option(args, i, l, error));
+  CHECK(error.find("--max-json-depth takes 8..") == 0);
+  i = 4;
+  CHECK_FALSE(parse_limit_option(args, i, l, error));
+  CHECK(limits_usage().find("--max-sse-line-bytes") != std::string::npos);
 }
