@@ -31,6 +31,7 @@ const std::vector<Option>& options() {
       {"--max-json-depth", "nesting depth of a JSON value", 8, 10'000, nullptr, &Limits::json_depth_max},
       {"--request-timeout-ms", "ms for one request and its answer", 100, 3'600'000, &Limits::request_ms_max},
       {"--max-stream-ms", "ms one stream may stay open", 100, 86'400'000, &Limits::stream_ms_max},
+      {"--max-scenario-ms", "ms one scenario may take", 100, 86'400'000, &Limits::scenario_ms_max},
       {"--max-recorded-bytes", "bytes of a stream kept in a cassette", 0, int64_t{1} << 40, nullptr,
        &Limits::recorded_stream_bytes_max},
       {"--max-errors", "scenarios in ERROR before a --target run stops", 1, 1'000'000, nullptr, nullptr, &Limits::max_errors},

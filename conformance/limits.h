@@ -28,6 +28,7 @@ struct Limits {
   // error). Every other wait of the runner is bounded by one of them.
   int64_t request_ms_max = 10'000;             // --request-timeout-ms
   int64_t stream_ms_max = 180'000;             // --max-stream-ms
+  int64_t scenario_ms_max = 300'000;           // --max-scenario-ms (a scenario from start to end)
   // What a cassette keeps of each stream's bytes (--record); more is marked truncated.
   size_t recorded_stream_bytes_max = 16 << 20;  // --max-recorded-bytes
   // Scenarios against a --target that may end in ERROR before the rest are not played

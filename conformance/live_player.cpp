@@ -171,6 +171,7 @@ class LivePlayer {
     }
     for (const Step& s : sc_.steps) {
       if (options_.interrupted && options_.interrupted->load()) throw PlayError{"interrupted"};
+      check_scenario_time();
       advance_to(s.at_ms);
       run_step(s);
       sync();
@@ -187,6 +188,15 @@ class LivePlayer {
   }
 
   int64_t tol() const { return real_ ? options_.tolerance_ms : 0; }
+
+  // Each wait has its deadline, but a target that answers every one just before it
+  // could still hold a long scenario for hours: the scenario as a whole has one too.
+  void check_scenario_time() const {
+    const int64_t max_ms = limits().scenario_ms_max;
+    if (clock_.now_us() - started_us_ > max_ms * 1000) {
+      throw PlayError{"the scenario took longer than " + std::to_string(max_ms) + " ms (--max-scenario-ms)"};
+    }
+  }
 
   // A MUST expectation that failed fails the scenario; one that encodes a decision or a
   // preference is a finding at its level (design.md, "Levels").
@@ -311,6 +321,7 @@ class LivePlayer {
       // overflow a queue, which no reader in real time would see).
       constexpr int64_t kSliceMs = 5000;
       while (t_ms - now_rel_ms_ > kSliceMs) {
+        check_scenario_time();
         advance(kSliceMs);
         now_rel_ms_ += kSliceMs;
         sync();
@@ -608,6 +619,7 @@ class LivePlayer {
   Target target_;
   PlayOptions options_;
   RunClock clock_;
+  int64_t started_us_ = clock_.now_us();
   bool real_ = false;       // played on the wall clock (no test clock)
   int64_t t0_us_ = 0;       // the runner's clock at scenario time 0
   int64_t base_ms_ = 0;     // the server's time at scenario time 0
