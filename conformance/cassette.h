@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -29,9 +30,19 @@ struct CassetteInfo {
   std::vector<std::string> secrets;  // written nowhere: replaced by "[REDACTED]"
 };
 
+// A cassette is an untrusted file: read_cassette checks every value it holds (types,
+// and that its scenario parses) and refuses it with the JSON path of the first that
+// is wrong. These bounds keep a crafted one from exhausting the stack or memory.
+inline constexpr size_t kCassetteDepthMax = 256;
+inline constexpr uint64_t kCassetteBytesMax = uint64_t{1} << 30;
+
 struct Cassette {
   int format = kCassetteFormat;
   nlohmann::json header;    // tool, target, mutant, seed, recordedVerdict, reason, failures
+  // The header's fields, checked.
+  std::string tool, target, mutant, recorded_verdict, reason;
+  std::vector<std::string> failures;
+  std::vector<ExpectFailure> findings;
   nlohmann::json scenario;  // the scenario file as played
   RunRecord record;
   std::map<std::string, ObservedStream> observed;
@@ -40,7 +51,9 @@ struct Cassette {
 };
 
 nlohmann::json to_json(const RunRecord& r);
-RunRecord run_record_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
+// A record from its JSON, every value checked; nullopt and the JSON path of the first
+// that is wrong.
+std::optional<RunRecord> read_run_record(const nlohmann::json& j, std::string& error);
 
 // Each applicable rule's outcome over one record: what a cassette keeps and replay
 // compares.
@@ -53,9 +66,11 @@ std::vector<ExpectFailure> findings_from_json(const nlohmann::json& j);
 
 nlohmann::json make_cassette(const nlohmann::json& scenario, const ScenarioRun& run, const CassetteInfo& info);
 
-// Reads a cassette; nullopt with a message naming the file and what is wrong (a
-// newer or older format is refused, never judged).
+// Reads a cassette; nullopt with a message naming the file, the JSON path and what is
+// wrong (a newer or older format is refused, never judged).
 std::optional<Cassette> read_cassette(const std::string& path, std::string& error);
+// The same from its text (no file).
+std::optional<Cassette> parse_cassette(std::string_view text, std::string& error);
 
 // The events the chunks make when parsed again: the check that a cassette's bytes
 // and its record agree (empty when they do).

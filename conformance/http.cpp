@@ -1,51 +1,91 @@
 #include "conformance/http.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+
+#include "conformance/http_reader.h"
+#include "conformance/limits.h"
 
 namespace th::conform {
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+using Clock = std::chrono::steady_clock;
+
+Deadline in_ms(int64_t ms) { return Clock::now() + std::chrono::milliseconds(ms); }
+
+// A request target as it may go on the request line: no space or line end inside.
+std::string wire_path(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == ' ' || c == '\r' || c == '\n' || c == '\t') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out.empty() ? "/" : out;
 }
 
-httplib::Headers headers_of(const Target& t, const Request& r) {
-  httplib::Headers h;
-  for (const auto& [k, v] : t.headers) h.emplace(k, v);
-  if (!r.authorization.empty()) h.emplace("Authorization", r.authorization);
-  h.emplace("Accept", "*/*");  // as the official SDKs send it
-  return h;
+// The request's bytes: one request per connection (Connection: close).
+std::string request_bytes(const Target& t, const Request& r) {
+  std::string q = r.method + " " + wire_path(r.path) + " HTTP/1.1\r\n";
+  const bool default_port = (t.scheme == "http" && t.port == 80) || (t.scheme == "https" && t.port == 443);
+  q += "Host: " + t.host + (default_port ? "" : ":" + std::to_string(t.port)) + "\r\n";
+  q += "User-Agent: taskconform\r\nAccept: */*\r\nConnection: close\r\n";  // Accept as the official SDKs send it
+  for (const auto& [k, v] : t.headers) q += k + ": " + v + "\r\n";
+  if (!r.authorization.empty()) q += "Authorization: " + r.authorization + "\r\n";
+  if (!r.content_type.empty()) q += "Content-Type: " + r.content_type + "\r\n";
+  if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
+    q += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  }
+  return q + "\r\n" + r.body;
 }
 
-httplib::Request wire_request(const Target& t, const Request& r) {
-  httplib::Request req;
-  req.method = r.method;
-  req.path = r.path;
-  req.headers = headers_of(t, r);
-  req.body = r.body;
-  if (!r.content_type.empty()) req.set_header("Content-Type", r.content_type);
-  return req;
+ResponseReader::Bounds reader_bounds(const Limits& l, const Request& r) {
+  ResponseReader::Bounds b;
+  b.line_bytes_max = l.http_line_bytes_max;
+  b.header_bytes_max = l.http_header_bytes_max;
+  b.body_bytes_max = l.body_bytes_max;
+  b.head_request = r.method == "HEAD";
+  return b;
 }
 
-// Sends req on cli; the answer's status, body and headers, or why there was none.
-Exchange send_once(httplib::Client& cli, const RunClock& clock, httplib::Request& req) {
+// Sends r on a fresh connection and reads the whole answer by the deadline.
+Exchange send_once(Connection& conn, const Target& t, const RunClock& clock, const Request& r, int64_t deadline_ms) {
+  const Limits l = limits();
   Exchange ex;
   ex.sent_us = clock.now_us();
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  const bool ok = cli.send(req, res, err);
-  ex.answered_us = clock.now_us();
-  if (!ok) {
-    ex.error = "the request failed: " + httplib::to_string(err);
-    return ex;
+  const Deadline deadline = in_ms(deadline_ms);
+  std::string err;
+  ResponseReader reader(reader_bounds(l, r));
+  bool ok = conn.open(t.endpoint(), deadline, err) && conn.write_all(request_bytes(t, r), deadline, err);
+  char buf[64 << 10];
+  while (ok) {
+    const long n = conn.read_some(buf, sizeof buf, deadline, err);
+    if (n < 0) {
+      ok = false;
+    } else if (n == 0) {
+      reader.finish();
+      break;
+    } else if (!reader.feed(std::string_view(buf, static_cast<size_t>(n)))) {
+      break;
+    }
   }
-  ex.status = res.status;
-  ex.body = res.body;
-  for (const auto& [k, v] : res.headers) ex.headers[lower(k)] = v;
+  ex.answered_us = clock.now_us();
+  if (conn.timed_out()) {
+    ex.error = "no answer within " + std::to_string(deadline_ms) + " ms";
+  } else if (!ok) {
+    ex.error = "the request failed: " + err;
+  } else if (!reader.done()) {
+    ex.error = "the answer is broken: " + reader.error();
+  } else {
+    ex.status = reader.status();
+    ex.body = reader.body();
+    ex.headers = reader.headers();
+  }
   return ex;
 }
 
@@ -114,51 +154,17 @@ void pace_request() {
   std::this_thread::sleep_until(start);
 }
 
-std::unique_ptr<httplib::Client> make_client(const Target& t) {
-  auto c = std::make_unique<httplib::Client>(t.url());
-  if (!t.ca_cert_path.empty()) {
-    c->set_ca_cert_path(t.ca_cert_path);
-    c->enable_server_certificate_verification(true);
-  }
-  c->set_tcp_nodelay(true);
-  c->set_connection_timeout(5, 0);
-  return c;
-}
-
 Exchange exchange(const Target& t, const RunClock& clock, const Request& r, int64_t deadline_ms) {
   pace_request();
-  auto cli = make_client(t);
-  // The library's timeouts bound each read, not the whole exchange: a watchdog does.
-  cli->set_read_timeout(deadline_ms / 1000 + 1, 0);
-  cli->set_write_timeout(deadline_ms / 1000 + 1, 0);
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  std::thread watchdog([&] {
-    std::unique_lock<std::mutex> lock(mu);
-    if (!cv.wait_for(lock, std::chrono::milliseconds(deadline_ms), [&] { return done; })) cli->stop();
-  });
-  httplib::Request req = wire_request(t, r);
-  Exchange ex = send_once(*cli, clock, req);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    done = true;
-  }
-  cv.notify_all();
-  watchdog.join();
-  if (ex.status == 0 && ex.answered_us - ex.sent_us >= deadline_ms * 1000) {
-    ex.error = "no answer within " + std::to_string(deadline_ms) + " ms";
-  }
-  return ex;
+  Connection conn;
+  return send_once(conn, t, clock, r, deadline_ms);
 }
 
 AsyncExchange::AsyncExchange(const Target& t, const RunClock& clock, Request r) : shared_(std::make_shared<Shared>()) {
-  shared_->client = make_client(t);
   pace_request();
-  shared_->client->set_read_timeout(3600, 0);  // held as long as the server holds it
   thread_ = std::thread([s = shared_, clock, t, r = std::move(r)] {
-    httplib::Request req = wire_request(t, r);
-    Exchange ex = send_once(*s->client, clock, req);
+    // Held as long as the server holds it, within the bound on a stream's life.
+    Exchange ex = send_once(s->conn, t, clock, r, limits().stream_ms_max);
     std::lock_guard<std::mutex> lock(s->mu);
     s->result = std::move(ex);
     s->done = true;
@@ -180,65 +186,62 @@ const Exchange& AsyncExchange::result() {
 
 void AsyncExchange::cancel() {
   if (!thread_.joinable()) return;
-  // stop() only reaches a socket that exists: repeat it for a while (bounded).
-  for (int attempt = 0; attempt < 40; ++attempt) {
-    shared_->client->stop();
-    if (wait(50)) {
-      thread_.join();
-      return;
-    }
-  }
-  thread_.detach();
+  shared_->conn.cancel();  // every wait of the connection returns at once
+  thread_.join();
 }
 
-StreamReader::StreamReader(const Target& t, const RunClock& clock, Request r)
-    : target_(t), clock_(clock), client_(make_client(t)) {
+StreamReader::StreamReader(const Target& t, const RunClock& clock, Request r, bool keep_chunks)
+    : target_(t), clock_(clock), decoder_(limits(), r.method == "HEAD", keep_chunks) {
   pace_request();
-  client_->set_read_timeout(3600, 0);  // silence is judged by the rules, not here
   thread_ = std::thread([this, r = std::move(r)] { run(r); });
 }
 
 StreamReader::~StreamReader() { close(); }
 
 void StreamReader::run(Request r) {
-  httplib::Request req = wire_request(target_, r);
-  req.response_handler = [this](const httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mu_);
-    status_ = res.status;
-    for (const auto& [k, v] : res.headers) headers_[lower(k)] = v;
-    cv_.notify_all();
-    return true;
-  };
-  req.content_receiver = [this](const char* data, size_t len, uint64_t, uint64_t) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return !paused_ || closing_; });
-    if (closing_) return false;
-    if (status_ != 200) {
-      error_body_.append(data, len);
-      return true;
+  const Limits l = limits();
+  const Deadline answer_by = in_ms(l.request_ms_max);
+  const Deadline stream_by = in_ms(l.stream_ms_max);
+  std::string err;
+  bool ok = conn_.open(target_.endpoint(), answer_by, err) && conn_.write_all(request_bytes(target_, r), answer_by, err);
+  bool head_done = false;
+  std::vector<char> buf(64 << 10);
+  while (ok) {
+    {
+      // Paused: the bytes wait in the socket (the server's writes block), as with a
+      // client that stopped reading; within the stream's time.
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_until(lock, stream_by, [this] { return !paused_ || closing_; });
+      if (closing_) break;
     }
-    const int64_t at = clock_.now_us();
-    if (chunk_bytes_ + len <= kChunkBytesMax) {
-      chunks_.push_back({at, std::string(data, len)});
-      chunk_bytes_ += len;
-    } else {
-      chunks_truncated_ = true;
+    const long n = conn_.read_some(buf.data(), buf.size(), head_done ? stream_by : std::min(answer_by, stream_by), err);
+    if (n <= 0) {
+      ok = n == 0;
+      break;
     }
-    const size_t before = parser_.events().size();
-    parser_.feed(std::string_view(data, len));
-    auto& evs = parser_.events();
-    for (size_t i = before; i < evs.size(); ++i) events_.push_back({evs[i], at});
+    bool more = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      more = decoder_.feed(std::string_view(buf.data(), static_cast<size_t>(n)), clock_.now_us());
+      head_done = decoder_.head_done();
+    }
     cv_.notify_all();
-    return true;
-  };
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  const bool ok = client_->send(req, res, err);
+    if (!more) break;
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  if (status_ == 0) status_ = ok ? res.status : 0;
-  if (!ok && !closing_) error_ = "the stream failed: " + httplib::to_string(err);
-  if (status_ != 200 && error_body_.empty()) error_body_ = res.body;
-  parser_.finish();
+  if (!closing_) {
+    if (conn_.timed_out()) {
+      if (head_done) {
+        problem_ = "the stream stayed open longer than " + std::to_string(l.stream_ms_max) + " ms (--max-stream-ms)";
+      } else {
+        error_ = "no answer within " + std::to_string(l.request_ms_max) + " ms";
+      }
+    } else if (!ok) {
+      error_ = "the stream failed: " + err;
+    }
+  }
+  decoder_.finish(clock_.now_us(), ok && !closing_);
+  if (error_.empty()) error_ = decoder_.no_answer();
   ended_ = true;
   ended_at_us_ = clock_.now_us();
   cv_.notify_all();
@@ -251,14 +254,14 @@ int64_t StreamReader::ended_at_us() {
 
 bool StreamReader::wait_open(int64_t deadline_ms) {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, std::chrono::milliseconds(deadline_ms), [this] { return status_ != 0 || ended_; }) &&
-         status_ != 0;
+  return cv_.wait_for(lock, std::chrono::milliseconds(deadline_ms), [this] { return decoder_.head_done() || ended_; }) &&
+         decoder_.head_done();
 }
 
 bool StreamReader::wait_bytes(uint64_t bytes, int64_t deadline_ms) {
   std::unique_lock<std::mutex> lock(mu_);
   return cv_.wait_for(lock, std::chrono::milliseconds(deadline_ms),
-                      [&] { return parser_.bytes() >= bytes || ended_; });
+                      [&] { return decoder_.parser().bytes() >= bytes || ended_; });
 }
 
 void StreamReader::pause() {
@@ -280,31 +283,29 @@ void StreamReader::close() {
     closing_ = true;
   }
   cv_.notify_all();
-  client_->stop();
+  conn_.cancel();
   if (thread_.joinable()) thread_.join();
 }
 
 int StreamReader::status() {
   std::lock_guard<std::mutex> lock(mu_);
-  return status_;
+  return decoder_.status();
 }
 
 std::string StreamReader::header(const std::string& lower_name) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = headers_.find(lower_name);
-  return it == headers_.end() ? "" : it->second;
+  auto it = decoder_.headers().find(lower_name);
+  return it == decoder_.headers().end() ? "" : it->second;
 }
 
 std::string StreamReader::body_if_error() {
   std::lock_guard<std::mutex> lock(mu_);
-  return error_body_;
+  return decoder_.error_body();
 }
 
 std::vector<ReceivedEvent> StreamReader::take_events() {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<ReceivedEvent> out(events_.begin() + static_cast<std::ptrdiff_t>(taken_), events_.end());
-  taken_ = events_.size();
-  return out;
+  return decoder_.take_events();  // handed over, not kept twice
 }
 
 bool StreamReader::ended() {
@@ -314,28 +315,38 @@ bool StreamReader::ended() {
 
 std::string StreamReader::end_note() {
   std::lock_guard<std::mutex> lock(mu_);
-  return parser_.last_comment();
+  return decoder_.parser().last_comment();
 }
 
 uint64_t StreamReader::bytes() {
   std::lock_guard<std::mutex> lock(mu_);
-  return parser_.bytes();
+  return decoder_.parser().bytes();
 }
 
 std::vector<std::string> StreamReader::faults() {
   std::lock_guard<std::mutex> lock(mu_);
-  return parser_.faults();
+  return decoder_.parser().faults();
 }
 
 std::vector<Chunk> StreamReader::chunks(bool& truncated) {
   std::lock_guard<std::mutex> lock(mu_);
-  truncated = chunks_truncated_;
-  return chunks_;
+  truncated = decoder_.chunks_truncated();
+  return decoder_.chunks();
 }
 
 std::string StreamReader::error() {
   std::lock_guard<std::mutex> lock(mu_);
   return error_;
+}
+
+std::vector<std::string> StreamReader::malformed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return decoder_.parser().malformed();
+}
+
+std::string StreamReader::problem() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return decoder_.problem().empty() ? problem_ : decoder_.problem();
 }
 
 }  // namespace th::conform

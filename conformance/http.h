@@ -14,11 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "conformance/connection.h"
 #include "conformance/sse.h"
-
-namespace httplib {
-class Client;
-}
+#include "conformance/stream_decoder.h"
 
 namespace th::conform {
 
@@ -31,6 +29,7 @@ struct Target {
   // "http://host:port" or "https://host:port"; nullopt and a reason otherwise.
   static std::optional<Target> parse(const std::string& url, std::string& error);
   std::string url() const { return scheme + "://" + host + ":" + std::to_string(port); }
+  Endpoint endpoint() const { return {host, port, scheme == "https", ca_cert_path}; }
 };
 
 // Microseconds on a monotonic clock since the run started.
@@ -63,18 +62,19 @@ struct Request {
   std::string authorization;  // the whole header value; "" sends none
 };
 
-std::unique_ptr<httplib::Client> make_client(const Target& t);
-
 // At most this many requests a second start, across the whole runner (0: no bound):
 // a real server is shared, and the suite must not be a load test.
 void set_max_requests_per_second(double rps);
 // Waits until the next request may start.
 void pace_request();
 
-// One request, one answer, within deadline_ms.
+// One request, one answer, within deadline_ms (connecting, sending, and reading the
+// whole answer). An answer that is not HTTP, or breaks a bound (limits.h), is no
+// answer: status 0 and the error says what was wrong.
 Exchange exchange(const Target& t, const RunClock& clock, const Request& r, int64_t deadline_ms);
 
-// One request on its own thread (a long poll), which can be abandoned at any time.
+// One request on its own thread (a long poll), within limits().stream_ms_max; it can
+// be abandoned at any time, and then its thread ends at once.
 class AsyncExchange {
  public:
   AsyncExchange(const Target& t, const RunClock& clock, Request r);
@@ -83,13 +83,11 @@ class AsyncExchange {
   AsyncExchange& operator=(const AsyncExchange&) = delete;
   bool wait(int64_t ms);  // true when the answer (or the failure) is in
   const Exchange& result();  // after wait() returned true
-  // Hangs up. A call the library will not let go of (a stop() that lands before its
-  // socket exists) is left to finish on its own: its thread owns what it uses.
-  void cancel();
+  void cancel();  // hangs up and joins the thread
 
  private:
   struct Shared {
-    std::unique_ptr<httplib::Client> client;
+    Connection conn;
     std::mutex mu;
     std::condition_variable cv;
     bool done = false;
@@ -99,20 +97,10 @@ class AsyncExchange {
   std::thread thread_;
 };
 
-// A piece of a stream's body as it arrived: the cassettes keep chunk boundaries.
-struct Chunk {
-  int64_t at_us = 0;
-  std::string bytes;
-};
-
-struct ReceivedEvent {
-  SseEvent event;
-  int64_t at_us = 0;  // when the chunk that completed it arrived
-};
-
 class StreamReader {
  public:
-  StreamReader(const Target& t, const RunClock& clock, Request r);
+  // keep_chunks: keep the body's chunks as they arrived (chunks(), for cassettes).
+  StreamReader(const Target& t, const RunClock& clock, Request r, bool keep_chunks = true);
   ~StreamReader();
   StreamReader(const StreamReader&) = delete;
   StreamReader& operator=(const StreamReader&) = delete;
@@ -136,31 +124,27 @@ class StreamReader {
   std::string end_note();  // the last comment, e.g. "end queue_overflow"
   uint64_t bytes();
   std::vector<std::string> faults();
-  std::string error();
-  // The body's chunks as they arrived (the first kChunkBytesMax bytes; `truncated`
-  // says when more came).
+  std::vector<std::string> malformed();  // bytes that are not UTF-8 outside data (SseParser)
+  std::string error();  // the connection failed (not judged: the rules see what arrived)
+  // Why the reader stopped on what the target sent: a bound of limits.h hit (naming its
+  // option), the stream's time run out, or a broken HTTP answer. "" when none.
+  std::string problem();
+  // The body's chunks as they arrived (the first limits().recorded_stream_bytes_max
+  // bytes; `truncated` says when more came).
   std::vector<Chunk> chunks(bool& truncated);
-  static constexpr size_t kChunkBytesMax = 16u << 20;
 
  private:
   void run(Request r);
 
   Target target_;
   const RunClock& clock_;
-  std::unique_ptr<httplib::Client> client_;
+  Connection conn_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
-  SseParser parser_;
-  size_t taken_ = 0;
-  std::vector<ReceivedEvent> events_;
-  std::vector<Chunk> chunks_;
-  size_t chunk_bytes_ = 0;
-  bool chunks_truncated_ = false;
-  int status_ = 0;
-  std::map<std::string, std::string> headers_;
-  std::string error_body_;
+  StreamDecoder decoder_;  // under mu_
   std::string error_;
+  std::string problem_;  // the stream's time ran out
   bool paused_ = false;
   bool closing_ = false;
   bool ended_ = false;

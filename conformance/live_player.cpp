@@ -8,7 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/checked_json.h"
+#include "conformance/ingest.h"
 #include "conformance/isolate.h"
+#include "conformance/limits.h"
 #include "scenarios/format/expect.h"
 #include "scenarios/format/strict_json.h"
 #include "scenarios/format/timefmt.h"
@@ -57,13 +60,14 @@ struct PlayError {
   std::string reason;
 };
 
-json parse_or_text(const std::string& body) {
-  if (body.empty()) return json();
-  try {
-    return json::parse(body);
-  } catch (const json::exception&) {
-    return json(body);  // not JSON: kept as a string, which no body pattern matches
+json parse_or_text(const std::string& body) { return ingest_text(body).value; }
+
+// "7" as the test clock's X-Harness-Now-Ms sends it; nullopt for anything else.
+std::optional<int64_t> ms_header(const std::string& v) {
+  if (v.empty() || v.size() > 18 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
   }
+  return std::stoll(v);
 }
 
 struct LiveStream {
@@ -83,7 +87,9 @@ struct PendingListen {
 
 class LivePlayer {
  public:
-  LivePlayer(const Scenario& sc, const Target& t, const PlayOptions& o) : sc_(sc), target_(t), options_(o) {}
+  LivePlayer(const Scenario& sc, const Target& t, const PlayOptions& o) : sc_(sc), target_(t), options_(o) {
+    if (options_.request_deadline_ms <= 0) options_.request_deadline_ms = limits().request_ms_max;
+  }
 
   ScenarioRun run() {
     ScenarioRun out;
@@ -101,17 +107,23 @@ class LivePlayer {
     } catch (const PlayError& e) {
       out.verdict = e.reason.rfind("skip: ", 0) == 0 ? Verdict::kSkip : Verdict::kError;
       out.reason = out.verdict == Verdict::kSkip ? e.reason.substr(6) : e.reason;
+    } catch (const std::exception& e) {
+      // The runner's own bug, never the target's verdict: still cleaned up and reported.
+      out.verdict = Verdict::kError;
+      out.internal_error = true;
+      out.reason = "internal error of the runner: " + shown(e.what(), 300);
     }
     for (auto& [name, s] : streams_) s.reader->close();
     for (auto& l : listens_) l.call->cancel();
     out.wire = wire();
-    cleanup();
+    if (const std::string left = cleanup(); !left.empty()) out.reason += (out.reason.empty() ? "" : "; ") + left;
     const std::string& tag = options_.isolation_tag;
     for (auto& [name, st] : streams_) {
       ObservedStream o = st.seen;
       for (json& m : o.messages) {
-        if (!tag.empty() && m.contains("taskId") && m["taskId"].get<std::string>().rfind(tag, 0) == 0) {
-          m["taskId"] = m["taskId"].get<std::string>().substr(tag.size());
+        auto id = m.find("taskId");
+        if (!tag.empty() && id != m.end() && id->is_string() && id->get_ref<const std::string&>().rfind(tag, 0) == 0) {
+          *id = id->get<std::string>().substr(tag.size());
         }
       }
       out.observed.emplace(name, std::move(o));
@@ -159,6 +171,7 @@ class LivePlayer {
     }
     for (const Step& s : sc_.steps) {
       if (options_.interrupted && options_.interrupted->load()) throw PlayError{"interrupted"};
+      check_scenario_time();
       advance_to(s.at_ms);
       run_step(s);
       sync();
@@ -175,6 +188,15 @@ class LivePlayer {
   }
 
   int64_t tol() const { return real_ ? options_.tolerance_ms : 0; }
+
+  // Each wait has its deadline, but a target that answers every one just before it
+  // could still hold a long scenario for hours: the scenario as a whole has one too.
+  void check_scenario_time() const {
+    const int64_t max_ms = limits().scenario_ms_max;
+    if (clock_.now_us() - started_us_ > max_ms * 1000) {
+      throw PlayError{"the scenario took longer than " + std::to_string(max_ms) + " ms (--max-scenario-ms)"};
+    }
+  }
 
   // A MUST expectation that failed fails the scenario; one that encodes a decision or a
   // preference is a finding at its level (design.md, "Levels").
@@ -200,39 +222,53 @@ class LivePlayer {
     Request r{"POST", "/api/v1/tasks/stream",
               R"({"heartbeatIntervalMs":1,"parentTaskId":"~"})",  // small: some servers bound bodies
               "application/json", harness_auth()};
-    StreamReader probe(target_, clock_, r);
+    StreamReader probe(target_, clock_, r, false);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_deadline_ms);
     while (std::chrono::steady_clock::now() < deadline) {
       for (const auto& e : probe.take_events()) {
-        try {
-          const json data = json::parse(e.event.data);
-          if (auto ms = parse_rfc3339(data.value("timestamp", ""))) {
-            return *ms + (clock_.now_us() - e.at_us) / 1000;  // as of now
-          }
-        } catch (const json::exception&) {
+        const JsonText data = read_json(e.event.data, limits().json_depth_max);
+        const std::optional<std::string> stamp = data.value ? string_at(*data.value, {"timestamp"}) : std::nullopt;
+        if (auto ms = stamp ? parse_rfc3339(*stamp) : std::nullopt) {
+          return *ms + (clock_.now_us() - e.at_us) / 1000;  // as of now
         }
+      }
+      if (const std::string why = probe.problem(); !why.empty()) {
+        throw PlayError{"reading the target's clock from a heartbeat: " + why};
       }
       if (probe.ended()) break;
       probe.wait_bytes(probe.bytes() + 1, 100);
     }
+    const std::string why = probe.error();
     throw PlayError{"the target sent no heartbeat on a 1 ms stream (status " + std::to_string(probe.status()) +
-                    "): its clock cannot be read"};
+                    (why.empty() ? "" : ", " + why) + "): its clock cannot be read"};
   }
 
   // Leaves a shared server as it was found, as far as the API allows: every task the
-  // run created and did not finish is cancelled (best effort, errors ignored).
-  void cleanup() {
-    if (options_.isolation_tag.empty() || created_.empty()) return;
+  // run created and did not finish is cancelled (best effort, errors ignored), within
+  // one request deadline in all; a target that stops answering is left alone. Returns
+  // what could not be cancelled ("" when all was).
+  std::string cleanup() {
+    if (options_.isolation_tag.empty() || created_.empty()) return "";
     std::string auth;
     try {
       auth = harness_auth();
     } catch (const PlayError&) {
-      return;
+      return "";
     }
+    const int64_t until_us = clock_.now_us() + options_.request_deadline_ms * 1000;
+    size_t done = 0;
     for (const auto& id : created_) {
-      exchange(target_, clock_, {"PUT", "/api/v1/tasks/" + id + "/cancel", "{}", "application/json", auth},
-               options_.request_deadline_ms);
+      const int64_t left_ms = (until_us - clock_.now_us()) / 1000;
+      if (left_ms <= 0) break;
+      const Exchange ex = exchange(target_, clock_, {"PUT", "/api/v1/tasks/" + id + "/cancel", "{}", "application/json", auth},
+                                   std::min(left_ms, options_.request_deadline_ms));
+      if (ex.status == 0) break;  // not answering: the rest would wait for nothing
+      ++done;
     }
+    if (done == created_.size()) return "";
+    return std::to_string(created_.size() - done) + " of the " + std::to_string(created_.size()) +
+           " tasks the run created could not be cancelled (the target did not answer within " +
+           std::to_string(options_.request_deadline_ms) + " ms)";
   }
 
   std::string harness_auth() const {
@@ -250,13 +286,13 @@ class LivePlayer {
 
   int64_t clock_now_ms() {
     Exchange ex = call({"GET", "/_harness/clock", "", "", harness_auth()});
-    try {
-      const json j = json::parse(ex.body);
-      if (ex.status != 200 || j.value("mode", "") != "virtual") throw PlayError{"GET /_harness/clock answered " + ex.body};
-      return j.at("nowMs").get<int64_t>();
-    } catch (const json::exception&) {
-      throw PlayError{"GET /_harness/clock answered " + std::to_string(ex.status) + " with " + ex.body};
+    const Ingested j = ingest_text(ex.body);
+    const std::optional<int64_t> now = int_at(j.value, {"nowMs"});
+    if (ex.status != 200 || string_at(j.value, {"mode"}) != "virtual" || !now) {
+      throw PlayError{"GET /_harness/clock answered " + std::to_string(ex.status) + " with " + shown(ex.body) +
+                      " (a test clock answers {\"mode\":\"virtual\",\"nowMs\":N})"};
     }
+    return *now;
   }
 
   json wire() {
@@ -264,7 +300,9 @@ class LivePlayer {
     for (auto& [name, st] : streams_) {
       bool truncated = false;
       json chunks = json::array();
-      for (const Chunk& c : st.reader->chunks(truncated)) chunks.push_back({{"tUs", c.at_us - t0_us_}, {"bytes", c.bytes}});
+      if (options_.keep_wire) {
+        for (const Chunk& c : st.reader->chunks(truncated)) chunks.push_back({{"tUs", c.at_us - t0_us_}, {"bytes", c.bytes}});
+      }
       const StreamRecord& r = rec_.streams[st.record];
       w["streams"][name] = {{"status", r.status}, {"contentType", r.content_type}, {"truncated", truncated}, {"chunks", chunks}};
     }
@@ -283,6 +321,7 @@ class LivePlayer {
       // overflow a queue, which no reader in real time would see).
       constexpr int64_t kSliceMs = 5000;
       while (t_ms - now_rel_ms_ > kSliceMs) {
+        check_scenario_time();
         advance(kSliceMs);
         now_rel_ms_ += kSliceMs;
         sync();
@@ -292,18 +331,33 @@ class LivePlayer {
     now_rel_ms_ = t_ms;
   }
 
+  // The test clock's answer: {"barrier":"written","streams":{ID: bytes},"listensHeld":N}.
   void advance(int64_t ms) {
     Exchange ex = call({"POST", "/_harness/clock/advance", json{{"ms", ms}}.dump(), "application/json", harness_auth()});
-    json j;
-    try {
-      j = json::parse(ex.body);
-    } catch (const json::exception&) {
-      throw PlayError{"POST /_harness/clock/advance answered " + std::to_string(ex.status) + " with " + ex.body};
+    const Ingested j = ingest_text(ex.body);
+    if (ex.status != 200 || !j.is_json || string_at(j.value, {"barrier"}) != "written") {
+      throw PlayError{"the test clock could not deliver what fell due: answered " + std::to_string(ex.status) + " with " +
+                      shown(ex.body)};
     }
-    if (ex.status != 200 || j.value("barrier", "") != "written") {
-      throw PlayError{"the test clock could not deliver what fell due: " + ex.body};
+    advance_streams_.clear();
+    if (const json* streams = find(j.value, {"streams"}); streams && streams->is_object()) {
+      for (auto it = streams->begin(); it != streams->end(); ++it) {
+        if (!it->is_number_unsigned()) {
+          throw PlayError{"POST /_harness/clock/advance answered with $.streams." + shown(it.key(), 40) +
+                          ": expected a number of bytes, saw " + seen(*it)};
+        }
+        advance_streams_[it.key()] = it->get<uint64_t>();
+      }
+    } else if (find(j.value, {"streams"})) {
+      throw PlayError{"POST /_harness/clock/advance answered with $.streams: expected an object, saw " +
+                      seen(*find(j.value, {"streams"}))};
     }
-    last_advance_ = j;
+    const json* held = find(j.value, {"listensHeld"});
+    if (held && !held->is_number_integer()) {
+      throw PlayError{"POST /_harness/clock/advance answered with $.listensHeld: expected an integer, saw " + seen(*held)};
+    }
+    listens_held_ = held ? held->get<int64_t>() : 0;
+    listens_counted_ = held != nullptr;
   }
 
   // Waits until every stream has read every byte the server wrote, and every
@@ -315,10 +369,10 @@ class LivePlayer {
       return;
     }
     advance(0);
-    const json& written = last_advance_["streams"];
     for (auto& [name, st] : streams_) {
       if (st.closed_by_client || st.server_id.empty()) continue;
-      if (!written.contains(st.server_id)) {
+      auto written = advance_streams_.find(st.server_id);
+      if (written == advance_streams_.end()) {
         // The server is done with it (it ended it): wait until its end has arrived, so
         // the end is seen at the time it happened, not a step later.
         if (!st.reader->ended() && !st.reader->wait_bytes(UINT64_MAX, options_.request_deadline_ms)) {
@@ -326,7 +380,7 @@ class LivePlayer {
         }
         continue;
       }
-      const uint64_t want = written[st.server_id].get<uint64_t>();
+      const uint64_t want = written->second;
       if (!st.reader->wait_bytes(want, options_.request_deadline_ms)) {
         throw PlayError{"stream \"" + name + "\" did not deliver the " + std::to_string(want) + " bytes written"};
       }
@@ -343,11 +397,7 @@ class LivePlayer {
 
   // The long polls the server holds, by its last advance answer; every one the
   // runner has open when the server does not say.
-  int64_t listens_held() const {
-    const auto it = last_advance_.find("listensHeld");
-    if (it == last_advance_.end() || !it->is_number_integer()) return static_cast<int64_t>(listens_.size());
-    return it->get<int64_t>();
-  }
+  int64_t listens_held() const { return listens_counted_ ? listens_held_ : static_cast<int64_t>(listens_.size()); }
 
   // Takes in answered listens; true when one was.
   bool collect_listens() {
@@ -360,9 +410,16 @@ class LivePlayer {
       const Exchange ex = it->call->result();
       if (ex.status == 0) throw PlayError{it->step->path + ": the listen failed: " + ex.error};
       const std::string at = ex.header("x-harness-now-ms");
-      const int64_t t_ms = real_ ? (ex.answered_us - t0_us_) / 1000 : at.empty() ? now_rel_ms_ : std::stoll(at) - base_ms_;
-      record(*it->step, it->request, it->sent_ms, ex.status, parse_or_text(ex.body), t_ms, ex.header("content-type"));
+      const std::optional<int64_t> at_ms = ms_header(at);
+      if (!real_ && !at.empty() && !at_ms) {
+        throw PlayError{it->step->path + ": X-Harness-Now-Ms \"" + shown(at, 40) + "\" is not a number of ms"};
+      }
+      const int64_t t_ms = real_ ? (ex.answered_us - t0_us_) / 1000 : at_ms ? *at_ms - base_ms_ : now_rel_ms_;
+      const Step& step = *it->step;
+      const Request request = it->request;
+      const int64_t sent_ms = it->sent_ms;
       it = listens_.erase(it);
+      record(step, request, sent_ms, ex.status, ex.body, t_ms, ex.header("content-type"));
       any = true;
     }
     return any;
@@ -377,7 +434,7 @@ class LivePlayer {
     while (true) {
       collect_listens();
       advance(0);
-      if (last_advance_.contains("listensHeld")) {
+      if (listens_counted_) {
         if (static_cast<int64_t>(listens_.size()) <= listens_held()) return;
       } else if (listens_.empty() || std::chrono::steady_clock::now() > grace) {
         return;  // a test clock that does not count held listens: unanswered in the grace is held
@@ -388,32 +445,44 @@ class LivePlayer {
   }
 
   int64_t event_time(const json& data) const {
-    const json* t = nullptr;
-    if (data.contains("timestamp")) t = &data["timestamp"];
-    if (data.contains("taskEvent") && data["taskEvent"].contains("time")) t = &data["taskEvent"]["time"];
-    if (t && t->is_string()) {
-      if (auto ms = parse_rfc3339(t->get<std::string>())) return *ms - base_ms_;
-    }
+    std::optional<std::string> t = string_at(data, {"timestamp"});
+    if (auto te = string_at(data, {"taskEvent", "time"})) t = te;
+    if (auto ms = t ? parse_rfc3339(*t) : std::nullopt) return *ms - base_ms_;
     return now_rel_ms_;  // agent requests and frames: caused by the step just played
   }
 
+  // Takes in what a stream delivered. Data that is not JSON, or not an object, is kept
+  // as seen (SSE-002 judges it); data whose fields have the wrong types, a bound hit,
+  // or bytes that are not UTF-8 end the scenario in ERROR with where and what was seen.
   void take(const std::string& name, LiveStream& st) {
-    for (const ReceivedEvent& e : st.reader->take_events()) {
-      json data;
-      try {
-        data = json::parse(e.event.data);
-      } catch (const json::exception&) {
-        failures_.push_back("stream \"" + name + "\": an event's data is not JSON: " + e.event.data.substr(0, 200));
-        rec_.streams[st.record].events.push_back({now_rel_ms_, json(e.event.data), false});
+    StreamRecord& rec = rec_.streams[st.record];
+    for (ReceivedEvent& e : st.reader->take_events()) {
+      const size_t index = rec.events.size();
+      Ingested data = ingest_event(e.event.data);
+      if (data.problem && !data.is_json) {  // too deep to read
+        rec.events.push_back({now_rel_ms_, std::move(data.value), false});
+        throw PlayError{"stream \"" + name + "\" event " + std::to_string(index) + ": " + *data.problem};
+      }
+      if (!data.is_json) {
+        failures_.push_back("stream \"" + name + "\": an event's data is not JSON: " + data.why_not + "; data: " +
+                            shown(e.event.data));
+        rec.events.push_back({now_rel_ms_, std::move(data.value), false});
         continue;
       }
-      const int64_t t = real_ ? (e.at_us - t0_us_) / 1000 : event_time(data);
-      json flat = flatten_stream_data(data, t);
-      rec_.streams[st.record].events.push_back({t, data, true});
+      const int64_t t = real_ ? (e.at_us - t0_us_) / 1000 : event_time(data.value);
+      if (data.problem) {
+        rec.events.push_back({t, std::move(data.value), true});
+        throw PlayError{"stream \"" + name + "\" event " + std::to_string(index) + ": " + *data.problem};
+      }
+      json flat = flatten_stream_data(data.value, t);
+      rec.events.push_back({t, std::move(data.value), true});
       // On a shared server, other clients' tasks pass by: the scenario judges its own.
-      if (!options_.isolation_tag.empty() && flat.contains("taskId") && !own_.count(flat["taskId"].get<std::string>())) continue;
+      const std::optional<std::string> id = string_at(flat, {"taskId"});
+      if (!options_.isolation_tag.empty() && id && !own_.count(*id)) continue;
       st.seen.messages.push_back(std::move(flat));
     }
+    if (const std::string why = st.reader->problem(); !why.empty()) throw PlayError{"stream \"" + name + "\": " + why};
+    if (const auto bad = st.reader->malformed(); !bad.empty()) throw PlayError{"stream \"" + name + "\": " + bad.front()};
     // With the test clock the server's ": end REASON" comment marks the end when its
     // bytes are read (the barrier waited for them); the connection's close may be
     // noticed a moment later, under load after the next step.
@@ -429,15 +498,24 @@ class LivePlayer {
     rec_.streams[st.record].faults = st.reader->faults();
   }
 
-  void record(const Step& s, const Request& r, int64_t sent_ms, int status, const json& body, int64_t t_ms,
+  // Records one answer (its body as the target sent it, parsed or as text), checks the
+  // step's expectations, and then the body's shape: a 2xx body that is not JSON, or
+  // whose fields have the wrong types, ends the scenario in ERROR with where and what
+  // was seen (a 4xx body that is not {code, message} is ERR-003's to judge).
+  void record(const Step& s, const Request& r, int64_t sent_ms, int status, const std::string& body_text, int64_t t_ms,
               const std::string& content_type) {
-    if (!s.id.empty()) responses_by_id_[s.id] = body;
-    for (auto& f : check_response(s, status, body, t_ms, real_)) note(std::move(f));
+    const Ingested parsed = ingest_body(s.action, status, body_text);
+    const json& body = parsed.value;
+    const std::optional<std::string>& problem = parsed.problem;
+    if (!problem && !s.id.empty()) responses_by_id_[s.id] = body;
+    if (!problem) {
+      for (auto& f : check_response(s, status, body, t_ms, real_)) note(std::move(f));
+    }
     if ((status == 429 || status == 503) && throttled_.empty()) {
       throttled_ = s.path + " got " + std::to_string(status) + ": the target is throttling or unavailable";
     }
-    if (r.method == "POST" && r.path == "/api/v1/tasks" && status == 201 && body.is_object()) {
-      const std::string id = body.value("version", json::object()).value("taskId", "");
+    if (!problem && r.method == "POST" && r.path == "/api/v1/tasks" && status == 201) {
+      const std::string id = string_at(body, {"version", "taskId"}).value_or("");
       if (!id.empty()) {
         own_.insert(id);  // generated ids too
         created_.push_back(id);
@@ -463,6 +541,9 @@ class LivePlayer {
       }
     }
     rec_.requests.push_back(std::move(q));
+    if (problem) {
+      throw PlayError{s.path + ": " + r.method + " " + r.path + " answered " + std::to_string(status) + " with " + *problem};
+    }
   }
 
   Request request_for(const Step& s) {
@@ -497,7 +578,7 @@ class LivePlayer {
       if (s.action == "manual_control_frame") check_frames_extension(s, ex.status);
       const int64_t sent_ms = real_ ? (ex.sent_us - t0_us_) / 1000 : now_rel_ms_;
       const int64_t answered_ms = real_ ? (ex.answered_us - t0_us_) / 1000 : now_rel_ms_;
-      record(s, r, sent_ms, ex.status, parse_or_text(ex.body), answered_ms, ex.header("content-type"));
+      record(s, r, sent_ms, ex.status, ex.body, answered_ms, ex.header("content-type"));
     }
   }
 
@@ -513,15 +594,20 @@ class LivePlayer {
   }
 
   void open_stream(const Step& s, const Request& r) {
-    auto reader = std::make_unique<StreamReader>(target_, clock_, r);
-    if (!reader->wait_open(options_.request_deadline_ms)) throw PlayError{s.path + ": no answer to the stream request"};
+    auto reader = std::make_unique<StreamReader>(target_, clock_, r, options_.keep_wire);
+    if (!reader->wait_open(options_.request_deadline_ms)) {
+      const std::string why = reader->error();
+      throw PlayError{s.path + ": no answer to the stream request (" +
+                      (why.empty() ? "no answer within " + std::to_string(options_.request_deadline_ms) + " ms" : why) + ")"};
+    }
     const int status = reader->status();
     if (status != 200) {
       reader->wait_bytes(UINT64_MAX, options_.request_deadline_ms);  // the error body, to its end
-      record(s, r, now_ms(), status, parse_or_text(reader->body_if_error()), now_ms(), reader->header("content-type"));
+      if (const std::string why = reader->problem(); !why.empty()) throw PlayError{s.path + ": " + why};
+      record(s, r, now_ms(), status, reader->body_if_error(), now_ms(), reader->header("content-type"));
       return;
     }
-    record(s, r, now_ms(), status, json(), now_ms(), reader->header("content-type"));
+    record(s, r, now_ms(), status, "", now_ms(), reader->header("content-type"));
     StreamRecord sr;
     sr.name = s.stream;
     sr.kind = stream_kind(s.action);
@@ -544,11 +630,14 @@ class LivePlayer {
   Target target_;
   PlayOptions options_;
   RunClock clock_;
+  int64_t started_us_ = clock_.now_us();
   bool real_ = false;       // played on the wall clock (no test clock)
   int64_t t0_us_ = 0;       // the runner's clock at scenario time 0
   int64_t base_ms_ = 0;     // the server's time at scenario time 0
   int64_t now_rel_ms_ = 0;  // scenario time now
-  json last_advance_;
+  std::map<std::string, uint64_t> advance_streams_;  // the last advance: bytes written per stream id
+  int64_t listens_held_ = 0;                          // the last advance: long polls held
+  bool listens_counted_ = false;                      // whether the last advance said
   std::map<std::string, LiveStream> streams_;
   std::vector<PendingListen> listens_;
   std::map<std::string, json> responses_by_id_;

@@ -33,6 +33,9 @@ struct Departure {
 
 struct ScenarioRun {
   Verdict verdict = Verdict::kPass;
+  // An ERROR that is the runner's own fault (an exception it did not expect), not the
+  // target's: the run then exits 2 (the reason says what).
+  bool internal_error = false;
   std::vector<std::string> failures;  // FAIL: each MUST expectation that did not hold
   // Expectations that encode a decision (SHOULD) or a preference (MAY) and did not
   // hold: reported, never a FAIL of the scenario (SHOULD fails a --strict run).
@@ -53,7 +56,9 @@ struct ScenarioRun {
 struct PlayOptions {
   // Client name -> the Authorization header it sends ("" sends none).
   std::map<std::string, std::string> authorization;
-  int64_t request_deadline_ms = 10'000;
+  int64_t request_deadline_ms = 0;  // 0: limits().request_ms_max (--request-timeout-ms)
+  // Keep each stream's bytes as they arrived (ScenarioRun::wire), for a cassette.
+  bool keep_wire = true;
   // A shared, long-lived target: make the scenario's task ids unique with this tag,
   // move its timestamps to the server's clock, judge only the run's own tasks, and
   // cancel every task the run created when it ends. "" plays the file as written.

@@ -32,7 +32,9 @@
 #include "conformance/isolate.h"
 #include "conformance/latency.h"
 #include "conformance/cassette.h"
+#include "conformance/limits.h"
 #include "conformance/live_player.h"
+#include "conformance/scope.h"
 #include "fuzz/generator.h"
 #include "conformance/rules.h"
 #include "conformance/second_opinion.h"
@@ -91,7 +93,8 @@ constexpr const char* kUsage =
     "  Every command takes --dialect NAME (default and, so far, only: lattice-rest).\n"
     "  taskconform --help\n"
     "exit status: 0 every selected MUST rule passed (--strict: and SHOULD), 1 a rule\n"
-    "failed, errored or was inconclusive, 2 bad usage or an unreachable target\n";
+    "failed, errored or was inconclusive, 2 bad usage, an unreachable target or an\n"
+    "internal error (the reports are written all the same), 130 interrupted\n";
 
 int usage_error(const std::string& msg) {
   std::fprintf(stderr, "taskconform: %s\n%s", msg.c_str(), kUsage);
@@ -121,6 +124,7 @@ struct RunArgs {
   th::Mutant mutant = th::Mutant::kNone;  // the embedded server's deliberate bug
   th::VariantSet variants;                // the embedded server's legal choices
   std::string record_dir;  // --record: a cassette per scenario run
+  th::conform::Limits limits;  // bounds on what a target may send (--max-*, limits.h)
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -224,7 +228,10 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
       a.mutant = *th::parse_mutant(v);
     } else if (k == "--help" || k == "-h") {
       std::fputs(kUsage, stdout);
+      std::fputs(th::conform::limits_usage().c_str(), stdout);
       return 0;
+    } else if (std::string bad; th::conform::parse_limit_option(args, i, a.limits, bad)) {
+      if (!bad.empty()) return usage_error(bad);
     } else if (k.rfind("-", 0) == 0) {
       return usage_error("unknown option " + k);
     } else {
@@ -234,6 +241,7 @@ int parse_run(const std::vector<std::string>& args, RunArgs& a) {
   if (a.token.empty()) {
     if (const char* env = std::getenv("TASKCONFORM_TOKEN")) a.token = env;
   }
+  th::conform::set_limits(a.limits);
   if (!a.target_url.empty() && a.mutant != th::Mutant::kNone) return usage_error("--mutant is for the embedded server, not a --target");
   if (!a.target_url.empty() && !a.variants.empty()) return usage_error("--variant is for the embedded server, not a --target");
   if (!a.target_url.empty()) {
@@ -343,19 +351,21 @@ th::conform::ScenarioRun run_embedded(const th::Scenario& sc, const RunArgs& a) 
     return r;
   }
   std::thread serving([&] { server.serve(); });
+  th::conform::OnExit stop_serving([&] {  // also when the play throws: never a joinable thread left
+    server.stop();
+    serving.join();
+  });
   th::conform::Target t;
   t.port = port;
   th::conform::PlayOptions po;
+  po.keep_wire = !a.record_dir.empty();
   for (const auto& [name, c] : sc.clients) po.authorization[name] = c.token.empty() ? "" : "Bearer " + c.token;
   po.force_real_time = a.real_time;
   po.tolerance_ms = a.tolerance_ms;
   po.max_real_ms = a.max_real_ms;
   po.interrupted = &g_interrupted;
   if (busy) po.isolation_tag = "tcbusy-";  // judge only the run's own tasks
-  auto r = th::conform::play_live(sc, t, po);
-  server.stop();
-  serving.join();
-  return r;
+  return th::conform::play_live(sc, t, po);
 }
 
 // A few characters unique to this run of this scenario, in front of its task ids.
@@ -374,6 +384,7 @@ th::conform::ScenarioRun run_target(const th::Scenario& sc, const RunArgs& a, st
     return r;
   }
   th::conform::PlayOptions po;
+  po.keep_wire = !a.record_dir.empty();
   po.isolation_tag = run_tag(rng);
   po.interrupted = &g_interrupted;
   po.force_real_time = a.real_time;
@@ -462,6 +473,7 @@ int64_t calibrate(const RunArgs& a) {
   const std::string auth = "Bearer " + (a.target_url.empty() ? std::string("taskconform-calibration") : a.token);
   for (int i = 0; i < 20; ++i) {
     auto ex = th::conform::exchange(t, clock, {"GET", "/api/v1/tasks/taskconform-calibration", "", "", auth}, 5000);
+    if (ex.status == 0) break;  // a target that does not answer is not measured 20 times
     rtt_us = std::max(rtt_us, ex.answered_us - ex.sent_us);
     const int64_t before = clock.now_us();
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -471,6 +483,7 @@ int64_t calibrate(const RunArgs& a) {
     local->stop();
     serving.join();
   }
+  if (rtt_us == 0) rtt_us = 5000;  // not measured: the bound of one try
   const int64_t tol = std::max<int64_t>(kFloorMs, (2 * rtt_us + jitter_us + 999) / 1000);
   std::printf("calibration: round trip max %.1f ms, scheduler oversleep max %.1f ms: real-time tolerance %lld ms\n",
               static_cast<double>(rtt_us) / 1000.0, static_cast<double>(jitter_us) / 1000.0, static_cast<long long>(tol));
@@ -546,6 +559,29 @@ void print_scenario(const th::conform::ScenarioOutcome& sc) {
 // and judges every rule. verbose: progress, a line per scenario, the model's second
 // opinion; quiet runs (mutants, variants, matrix) print nothing. 2 when a cassette
 // cannot be written, else -1.
+// Judges every rule over the scenarios played so far; the rest are left out, why_not
+// saying why. Also what an interrupted or failed run still reports.
+void judge_suite(const RunArgs& a, const std::vector<th::Scenario>& scenarios, const std::vector<std::string>& played_files,
+                 const std::string& why_not, th::conform::SuiteResult& suite) {
+  for (const auto& sc : suite.scenarios) {
+    if (sc.run.verdict == th::conform::Verdict::kPass || sc.run.verdict == th::conform::Verdict::kFail) {
+      if (!sc.run.record.virtual_time) suite.virtual_time = false;
+    }
+  }
+  suite.tolerance_ms = 0;
+  suite.max_latency_ms = suite.virtual_time ? 0 : a.max_latency_ms;
+  for (const auto& sc : suite.scenarios) {
+    if (!sc.run.record.virtual_time) suite.tolerance_ms = std::max(suite.tolerance_ms, sc.run.record.tolerance_ms);
+  }
+  auto left_out = left_out_scenarios(a, played_files);
+  for (const auto& sc : scenarios) {
+    const bool ran = std::any_of(suite.scenarios.begin(), suite.scenarios.end(),
+                                 [&](const th::conform::ScenarioOutcome& o) { return o.file == sc.file; });
+    if (!ran) left_out.push_back({sc.name, sc.rules, why_not});
+  }
+  suite.rules = th::conform::judge(suite.scenarios, all_rules(), select_rules(a), left_out);
+}
+
 int play_suite(const RunArgs& a, const std::vector<th::Scenario>& scenarios, const std::vector<std::string>& played_files,
                bool verbose, th::conform::SuiteResult& suite) {
   const bool progress = verbose && isatty(STDERR_FILENO);
@@ -554,9 +590,14 @@ int play_suite(const RunArgs& a, const std::vector<th::Scenario>& scenarios, con
   suite.target = a.target_url.empty() ? "the reference server, in-process" : a.target.url();
   th::conform::RunClock wall;
   size_t done = 0;
-  for (int rep = 0; rep < a.repeat && !g_interrupted; ++rep) {
+  // A target that broke --max-errors scenarios has shown what it is: the rest are not
+  // played, so a hostile target cannot hold the run for every scenario's deadlines.
+  int errors = 0;
+  const bool stop_on_errors = !a.target_url.empty();
+  auto stopped = [&] { return g_interrupted || (stop_on_errors && errors >= a.limits.max_errors); };
+  for (int rep = 0; rep < a.repeat && !stopped(); ++rep) {
     for (const auto& sc : scenarios) {
-      if (g_interrupted) break;
+      if (stopped()) break;
       if (progress) std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", ++done, scenarios.size() * static_cast<size_t>(a.repeat), sc.name.c_str());
       auto r = a.target_url.empty() ? run_embedded(sc, a) : run_target(sc, a, rng);
       if (progress) std::fprintf(stderr, "\r\033[K");
@@ -567,6 +608,7 @@ int play_suite(const RunArgs& a, const std::vector<th::Scenario>& scenarios, con
         r.departures = th::conform::departures_from_model(predicted.streams, r.observed, r.record.virtual_time);
         for (const auto& d : r.departures) r.diagnostics.push_back(d.text);
       }
+      errors += r.verdict == th::conform::Verdict::kError;
       suite.scenarios.push_back({sc.name, sc.file, sc.title, std::move(r), sc.rules});
       if (verbose) print_scenario(suite.scenarios.back());
     }
@@ -595,21 +637,12 @@ int play_suite(const RunArgs& a, const std::vector<th::Scenario>& scenarios, con
       return usage_error(err);
     }
   }
-  for (const auto& sc : suite.scenarios) {
-    if (sc.run.verdict == th::conform::Verdict::kPass || sc.run.verdict == th::conform::Verdict::kFail) {
-      if (!sc.run.record.virtual_time) suite.virtual_time = false;
-    }
-  }
-  suite.tolerance_ms = 0;
-  suite.max_latency_ms = suite.virtual_time ? 0 : a.max_latency_ms;
-  for (const auto* rec : real_time) suite.tolerance_ms = std::max(suite.tolerance_ms, rec->tolerance_ms);
-  auto left_out = left_out_scenarios(a, played_files);
-  for (const auto& sc : scenarios) {
-    const bool ran = std::any_of(suite.scenarios.begin(), suite.scenarios.end(),
-                                 [&](const th::conform::ScenarioOutcome& o) { return o.file == sc.file; });
-    if (!ran) left_out.push_back({sc.name, sc.rules, "not played: the run was interrupted"});
-  }
-  suite.rules = th::conform::judge(suite.scenarios, all_rules(), select_rules(a), left_out);
+  const std::string why_not = g_interrupted ? "not played: the run was interrupted"
+                                            : "not played: " + std::to_string(errors) +
+                                                  " scenarios ended in ERROR against the target (--max-errors " +
+                                                  std::to_string(a.limits.max_errors) + ")";
+  if (!g_interrupted && stopped() && verbose) std::printf("taskconform: %s\n", why_not.c_str() + 12);
+  judge_suite(a, scenarios, played_files, why_not, suite);
   suite.wall_ms = wall.now_us() / 1000;
   return -1;
 }
@@ -649,15 +682,29 @@ int cmd_run(const std::vector<std::string>& args) {
   std::vector<th::Scenario> scenarios;
   std::vector<std::string> played_files;
   if (int status = load_scenarios(a, scenarios, played_files); status >= 0) return status;
-  if (int status = probe_target(a); status >= 0) return status;
   if (!a.target_url.empty()) th::conform::set_max_requests_per_second(a.max_rps);
   // SIGINT: finish the current scenario's clean-up, write the reports, stop.
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigaction(SIGINT, &sa, nullptr);
-  a.tolerance_ms = calibrate(a);
   th::conform::SuiteResult suite;
-  if (int status = play_suite(a, scenarios, played_files, true, suite); status >= 0) return status;
+  suite.target = a.target_url.empty() ? "the reference server, in-process" : a.target.url();
+  // From here on the reports are written whatever happens: an unreachable target or an
+  // internal error exits 2 with a message, and the reports hold what the run has.
+  int early = -1;
+  try {
+    early = probe_target(a);
+    if (early < 0) {
+      a.tolerance_ms = calibrate(a);
+      if (int status = play_suite(a, scenarios, played_files, true, suite); status >= 0) return status;
+    } else {
+      judge_suite(a, scenarios, played_files, "not played: the target does not answer", suite);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "taskconform: internal error: %s; the reports hold what the run has\n", e.what());
+    early = 2;
+    judge_suite(a, scenarios, played_files, "not played: the runner failed (internal error)", suite);
+  }
   print_scenario_counts(suite);
   if (!suite.virtual_time) {
     std::printf("real time: tolerance %lld ms from %zu latency samples (p1 %lld, p50 %lld, p99 %lld, max %lld ms)%s; "
@@ -681,6 +728,13 @@ int cmd_run(const std::vector<std::string>& args) {
   std::error_code ec;
   const auto html = std::filesystem::absolute(std::filesystem::path(a.report_dir) / "index.html", ec);
   std::printf("report: %s\n", html.string().c_str());
+  if (early >= 0) return early;
+  for (const auto& sc : suite.scenarios) {
+    if (sc.run.internal_error) {
+      std::fprintf(stderr, "taskconform: %s: %s\n", sc.name.c_str(), sc.run.reason.c_str());
+      return 2;
+    }
+  }
   if (g_interrupted) {
     std::fprintf(stderr, "taskconform: interrupted; the tasks created so far were cancelled\n");
     return 130;
@@ -1259,6 +1313,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::fputs(kUsage, stdout);
+    std::fputs(th::conform::limits_usage().c_str(), stdout);
     return 0;
   }
   // Every command speaks one dialect; lattice-rest when none is named.

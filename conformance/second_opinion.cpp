@@ -3,10 +3,15 @@
 namespace th::conform {
 namespace {
 
+bool heartbeat(const json& m) {
+  auto it = m.find("event");
+  return it != m.end() && it->is_string() && it->get_ref<const std::string&>() == "heartbeat";
+}
+
 std::vector<json> comparable(const ObservedStream& s, bool times) {
   std::vector<json> out;
   for (const json& m : s.messages) {
-    if (m.value("event", "") == "heartbeat") continue;  // cadence is the rules' business
+    if (heartbeat(m)) continue;  // cadence is the rules' business
     json key = json::object();
     for (const char* k : {"event", "eventType", "request", "taskId", "statusVersion", "status", "sequence"}) {
       if (m.contains(k)) key[k] = m[k];
@@ -22,8 +27,8 @@ int64_t time_of(const ObservedStream& s, size_t n) {
   int64_t t = 0;
   size_t i = 0;
   for (const json& m : s.messages) {
-    if (m.value("event", "") == "heartbeat") continue;
-    t = m.value("t_ms", t);
+    if (heartbeat(m)) continue;
+    if (auto at = m.find("t_ms"); at != m.end() && at->is_number_integer()) t = at->get<int64_t>();
     if (i++ == n) break;
   }
   return t;

@@ -1,6 +1,27 @@
 #include "conformance/sse.h"
 
+#include "conformance/checked_json.h"
+
 namespace th::conform {
+
+namespace {
+// Faults are kept up to a bound (a hostile stream could send millions); the last
+// entry then says more were dropped.
+constexpr size_t kFaultsMax = 100;
+void note(std::vector<std::string>& list, std::string text) {
+  if (list.size() < kFaultsMax) {
+    list.push_back(std::move(text));
+  } else if (list.size() == kFaultsMax) {
+    list.push_back("(more faults of this stream not kept)");
+  }
+}
+}  // namespace
+
+std::vector<SseEvent> SseParser::take_events() {
+  std::vector<SseEvent> out = std::move(events_);
+  events_.clear();
+  return out;
+}
 
 void SseParser::feed(std::string_view bytes) {
   if (!bom_checked_) {
@@ -19,6 +40,7 @@ void SseParser::feed(std::string_view bytes) {
     feed(rest);
     return;
   }
+  if (!overflow_.empty()) return;
   for (char c : bytes) {
     ++offset_;
     if (c == '\n' && after_cr_) {  // the LF of a CRLF: the line already ended
@@ -29,8 +51,15 @@ void SseParser::feed(std::string_view bytes) {
     if (c == '\r' || c == '\n') {
       line(partial_);
       partial_.clear();
+      if (!overflow_.empty()) return;
     } else {
       partial_.push_back(c);
+      if (line_bytes_max_ > 0 && partial_.size() > line_bytes_max_) {
+        overflow_ = "an SSE line longer than " + std::to_string(line_bytes_max_) + " bytes (--max-sse-line-bytes)";
+        partial_.clear();
+        partial_.shrink_to_fit();
+        return;
+      }
     }
   }
 }
@@ -41,8 +70,9 @@ void SseParser::finish() {
     std::string rest = std::move(bom_prefix_);
     feed(rest);
   }
+  if (!overflow_.empty()) return;
   if (!partial_.empty() || pending_fields_) {
-    faults_.push_back("the stream ended inside an event (no blank line after it): it is not dispatched");
+    note(faults_, "the stream ended inside an event (no blank line after it): it is not dispatched");
   }
   partial_.clear();
 }
@@ -52,11 +82,15 @@ void SseParser::line(std::string_view l) {
     dispatch();
     return;
   }
+  const bool data_line = l.substr(0, 5) == "data:" || l == "data";
+  if (!data_line && !valid_utf8(l)) {
+    note(malformed_, "bytes that are not UTF-8 in a line at byte " + std::to_string(offset_) + ": \"" + shown(l, 80) + "\"");
+  }
   if (l.front() == ':') {
     ++comments_;
     std::string_view text = l.substr(1);
     if (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    last_comment_ = text;
+    last_comment_ = shown(text, 200);
     return;
   }
   const size_t colon = l.find(':');
@@ -74,6 +108,10 @@ void SseParser::field(std::string_view name, std::string_view value) {
   if (name == "event") {
     type_ = value;
   } else if (name == "data") {
+    if (event_bytes_max_ > 0 && data_.size() + value.size() + 1 > event_bytes_max_) {
+      overflow_ = "an SSE event's data longer than " + std::to_string(event_bytes_max_) + " bytes (--max-sse-event-bytes)";
+      return;
+    }
     data_.append(value);
     data_.push_back('\n');
     has_data_ = true;
@@ -91,7 +129,7 @@ void SseParser::field(std::string_view name, std::string_view value) {
     }
     if (digits) retry_ms_ = ms;
   } else {
-    faults_.push_back("unknown field \"" + std::string(name) + "\" ignored at byte " + std::to_string(offset_));
+    note(faults_, "unknown field \"" + shown(name, 80) + "\" ignored at byte " + std::to_string(offset_));
   }
 }
 
@@ -107,7 +145,8 @@ void SseParser::dispatch() {
   e.data = data_.substr(0, data_.size() - 1);  // the last LF goes
   e.last_event_id = last_event_id_;
   e.end_offset = offset_;
-  if (!valid_utf8(e.data)) faults_.push_back("event " + std::to_string(events_.size()) + " carries invalid UTF-8");
+  if (!valid_utf8(e.data)) note(faults_, "event " + std::to_string(dispatched_) + " carries invalid UTF-8");
+  ++dispatched_;
   events_.push_back(std::move(e));
   type_.clear();
   data_.clear();

@@ -22,12 +22,26 @@ struct SseEvent {
 
 class SseParser {
  public:
+  // Bounds on one line and on one event's data (0: none). A bound hit stops the parser
+  // for good: overflow() says which, and later bytes are ignored.
+  void set_bounds(size_t line_bytes_max, size_t event_bytes_max) {
+    line_bytes_max_ = line_bytes_max;
+    event_bytes_max_ = event_bytes_max;
+  }
   void feed(std::string_view bytes);
   // The stream ended: an event without its blank line is never dispatched (a fault).
   void finish();
 
   std::vector<SseEvent>& events() { return events_; }
+  // The events dispatched since the last call (they leave events()).
+  std::vector<SseEvent> take_events();
+  // Framing faults a strict client complains about (SSE-003), with their place; any
+  // text from the stream in them is made safe to print.
   const std::vector<std::string>& faults() const { return faults_; }
+  // Bytes that are not UTF-8 outside an event's data (the stream is UTF-8; in data they
+  // make the data not JSON, which SSE-002 judges): malformed, not just a fault.
+  const std::vector<std::string>& malformed() const { return malformed_; }
+  const std::string& overflow() const { return overflow_; }
   std::optional<int64_t> retry_ms() const { return retry_ms_; }
   uint64_t comments() const { return comments_; }
   // The text of the last comment line, without its colon and one leading space.
@@ -53,7 +67,12 @@ class SseParser {
   std::string last_comment_;
   uint64_t offset_ = 0;
   std::vector<SseEvent> events_;
+  uint64_t dispatched_ = 0;
   std::vector<std::string> faults_;
+  std::vector<std::string> malformed_;
+  size_t line_bytes_max_ = 0;
+  size_t event_bytes_max_ = 0;
+  std::string overflow_;
 };
 
 // True when the bytes are well-formed UTF-8.

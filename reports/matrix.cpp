@@ -50,7 +50,7 @@ std::string matrix_json(const std::string& title, const std::vector<MatrixColumn
     }
     j["rules"].push_back(row);
   }
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 const char* kStyle = R"(

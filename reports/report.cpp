@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/cassette.h"
+#include "conformance/checked_json.h"
+#include "conformance/sse.h"
 
 namespace th::reports {
 namespace {
@@ -20,7 +22,9 @@ using conform::SuiteResult;
 using conform::Verdict;
 using json = nlohmann::json;
 
-std::string xml_escape(const std::string& s) {
+std::string xml_escape(const std::string& text) {
+  // Bytes from a target that are not UTF-8 would make the page and junit.xml unreadable.
+  const std::string s = conform::valid_utf8(text) ? text : conform::shown(text, text.size());
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -102,7 +106,7 @@ std::string json_report(const SuiteResult& s, const ReportOptions& o) {
     }
     j["rules"].push_back(rule);
   }
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 // ---- junit.xml -----------------------------------------------------------------
@@ -220,10 +224,11 @@ std::string x_of(int64_t t, int64_t end_ms) {
   return o.str();
 }
 
+// A target's event data is read checked: whatever types it holds, the page is drawn.
 std::string event_color(const json& data) {
-  const std::string kind = data.is_object() ? data.value("event", "") : "";
+  const std::string kind = conform::string_at(data, {"event"}).value_or("");
   if (kind == "task_event") {
-    const std::string type = data["taskEvent"].value("eventType", "");
+    const std::string type = conform::string_at(data, {"taskEvent", "eventType"}).value_or("");
     if (type == "EVENT_TYPE_PREEXISTING") return "#8a8f98";
     if (type == "EVENT_TYPE_CREATED") return "#2e9e57";
     return "#2f6fd6";
@@ -235,11 +240,14 @@ std::string event_color(const json& data) {
 
 std::string event_title(const conform::EventRecord& e) {
   if (!e.data_is_json || !e.data.is_object()) return "t=" + std::to_string(e.t_ms) + " not JSON";
-  std::string t = "t=" + std::to_string(e.t_ms) + " " + e.data.value("event", "?");
-  if (e.data.contains("taskEvent")) {
-    const json& te = e.data["taskEvent"];
-    t += " " + te.value("eventType", "") + " " + te["task"]["version"].value("taskId", "") + " v" +
-         std::to_string(te["task"]["version"].value("statusVersion", 0)) + " " + te["task"]["status"].value("status", "");
+  using conform::int_at;
+  using conform::string_at;
+  std::string t = "t=" + std::to_string(e.t_ms) + " " + string_at(e.data, {"event"}).value_or("?");
+  if (conform::find(e.data, {"taskEvent"})) {
+    t += " " + string_at(e.data, {"taskEvent", "eventType"}).value_or("") + " " +
+         string_at(e.data, {"taskEvent", "task", "version", "taskId"}).value_or("") + " v" +
+         std::to_string(int_at(e.data, {"taskEvent", "task", "version", "statusVersion"}).value_or(0)) + " " +
+         string_at(e.data, {"taskEvent", "task", "status", "status"}).value_or("");
   }
   return t;
 }
@@ -271,7 +279,7 @@ std::string timeline(const conform::StreamRecord& st, const std::vector<conform:
       << "\" width=\"" << std::max(0.0, std::stod(x_of(st.watched_until_ms(end_ms), end_ms)) - std::stod(x_of(st.opened_ms, end_ms)))
       << "\" fill=\"#f4f7fb\"/>\n";
   for (const auto& e : st.events) {
-    const bool beat = e.data_is_json && e.data.is_object() && e.data.value("event", "") == "heartbeat";
+    const bool beat = e.data_is_json && conform::string_at(e.data, {"event"}) == "heartbeat";
     if (beat) {
       svg << "<line class=\"heartbeat\" x1=\"" << x_of(e.t_ms, end_ms) << "\" x2=\"" << x_of(e.t_ms, end_ms)
           << "\" y1=\"4\" y2=\"20\" stroke=\"#c0392b\" stroke-width=\"2\"><title>t=" << e.t_ms
@@ -280,8 +288,7 @@ std::string timeline(const conform::StreamRecord& st, const std::vector<conform:
     }
     svg << "<circle class=\"event\" cx=\"" << x_of(e.t_ms, end_ms) << "\" cy=\"" << 12 + kRowH << "\" r=\"5\" fill=\""
         << event_color(e.data) << "\"><title>" << xml_escape(event_title(e)) << "</title></circle>\n";
-    const bool update = e.data_is_json && e.data.is_object() && e.data.contains("taskEvent") &&
-                        e.data["taskEvent"].value("eventType", "") == "EVENT_TYPE_UPDATE";
+    const bool update = e.data_is_json && conform::string_at(e.data, {"taskEvent", "eventType"}) == "EVENT_TYPE_UPDATE";
     if (limit > 0 && update) {
       const double x0 = std::stod(x_of(e.t_ms, end_ms)), x1 = std::stod(x_of(e.t_ms + limit, end_ms));
       svg << "<rect class=\"window\" x=\"" << x0 << "\" y=\"" << 4 + 2 * kRowH << "\" width=\"" << std::max(1.0, x1 - x0)
@@ -425,6 +432,8 @@ std::string rerun_command(const ReportOptions& o, const std::string& scenario_fi
 }
 
 std::string junit_xml(const SuiteResult& s, const ReportOptions& o) { return junit_report(s, o); }
+std::string report_json(const SuiteResult& s, const ReportOptions& o) { return json_report(s, o); }
+std::string report_html(const SuiteResult& s, const ReportOptions& o) { return html_report(s, o); }
 
 bool write_reports(const SuiteResult& s, const ReportOptions& o, std::string& error) {
   std::error_code ec;

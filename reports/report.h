@@ -19,6 +19,9 @@ bool write_reports(const conform::SuiteResult& s, const ReportOptions& o, std::s
 
 // The JUnit XML alone (what write_reports writes as junit.xml).
 std::string junit_xml(const conform::SuiteResult& s, const ReportOptions& o);
+// The same for report.json and index.html (the fuzzer renders reports in memory).
+std::string report_json(const conform::SuiteResult& s, const ReportOptions& o);
+std::string report_html(const conform::SuiteResult& s, const ReportOptions& o);
 
 std::string rerun_command(const ReportOptions& o, const std::string& scenario_file, const std::string& rule_id);
 

@@ -15,6 +15,8 @@ PACKAGES=(
   libjemalloc-dev   # tasksim is allocation-bound: jemalloc judges ~25% more generated workloads a second
   chromium          # a real browser for the HTML report's DOM test
   python3           # reads report.json in that test
+  clang             # scripts/fuzz.sh: libFuzzer targets are built with clang (ASan+UBSan)
+  libfuzzer-14-dev  # libFuzzer itself, for clang 14 (Debian 12)
 )
 
 missing=()

@@ -41,8 +41,27 @@ std::optional<int64_t> VirtualClock::next_due_ms() const {
   return timers_.begin()->first.first;
 }
 
-SystemClock::SystemClock(std::mutex& callback_mutex)
-    : callback_mutex_(callback_mutex), thread_([this] { run(); }) {}
+namespace {
+class MachineTime final : public TimeSource {
+ public:
+  int64_t wall_ms() const override {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  }
+  int64_t monotonic_ms() const override {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+  }
+};
+}  // namespace
+
+const TimeSource& machine_time() {
+  static const MachineTime t;
+  return t;
+}
+
+SystemClock::SystemClock(std::mutex& callback_mutex, const TimeSource& source)
+    : callback_mutex_(callback_mutex), source_(source), thread_([this] { run(); }) {}
 
 SystemClock::~SystemClock() {
   {
@@ -53,10 +72,9 @@ SystemClock::~SystemClock() {
   thread_.join();
 }
 
-int64_t SystemClock::now_ms() const {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+int64_t SystemClock::now_ms() const { return source_.wall_ms(); }
+
+int64_t SystemClock::timer_ms() const { return source_.monotonic_ms(); }
 
 TimerId SystemClock::schedule_at(int64_t due_ms, std::function<void()> fn) {
   TH_ASSERT(fn, "timer without a callback");
@@ -88,7 +106,7 @@ void SystemClock::run() {
       continue;
     }
     const Key first = timers_.begin()->first;
-    const int64_t wait_ms = first.first - now_ms();
+    const int64_t wait_ms = first.first - timer_ms();
     if (wait_ms > 0) {
       cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
       continue;  // re-check: an earlier timer may have been set meanwhile

@@ -17,15 +17,20 @@ using TimerId = uint64_t;
 class Clock {
  public:
   virtual ~Clock() = default;
-  // Milliseconds since the Unix epoch (virtual or real).
+  // Milliseconds since the Unix epoch (virtual or real): for timestamps only.
   virtual int64_t now_ms() const = 0;
-  // Runs fn once at due_ms (a due time in the past means "as soon as possible").
+  // Milliseconds on the timers' timeline, which never runs backwards or jumps: in real
+  // time a monotonic clock (a wall-clock step must not stall or bunch timers), in
+  // virtual time the same as now_ms(). Intervals and due times are measured on it.
+  virtual int64_t timer_ms() const { return now_ms(); }
+  // Runs fn once when timer_ms() reaches due_ms (a due time in the past means "as soon
+  // as possible").
   virtual TimerId schedule_at(int64_t due_ms, std::function<void()> fn) = 0;
   // True when the timer had not fired yet and now never will.
   virtual bool cancel(TimerId id) = 0;
 
   TimerId schedule_after(int64_t delay_ms, std::function<void()> fn) {
-    return schedule_at(now_ms() + delay_ms, std::move(fn));
+    return schedule_at(timer_ms() + delay_ms, std::move(fn));
   }
 };
 
@@ -58,26 +63,40 @@ class VirtualClock final : public Clock {
   std::map<TimerId, int64_t> due_by_id_;
 };
 
+// Where a SystemClock reads the time: the wall clock for timestamps, a monotonic
+// clock for its timers. The machine's by default; a test passes one whose wall clock
+// it steps, as NTP does, without touching the machine's.
+class TimeSource {
+ public:
+  virtual ~TimeSource() = default;
+  virtual int64_t wall_ms() const = 0;       // ms since the Unix epoch; may jump
+  virtual int64_t monotonic_ms() const = 0;  // never runs backwards; advances in real time
+};
+const TimeSource& machine_time();
+
 // Real time. Timers run on one background thread, each while holding
 // callback_mutex, the mutex that guards the model, so timer callbacks and request
 // handlers never run at once. cancel() must be called with callback_mutex held;
-// then a cancelled timer is guaranteed not to run.
+// then a cancelled timer is guaranteed not to run. Timers wait on the source's
+// monotonic clock; only now_ms() (timestamps) reads its wall clock.
 class SystemClock final : public Clock {
  public:
-  explicit SystemClock(std::mutex& callback_mutex);
+  explicit SystemClock(std::mutex& callback_mutex, const TimeSource& source = machine_time());
   ~SystemClock() override;
   SystemClock(const SystemClock&) = delete;
   SystemClock& operator=(const SystemClock&) = delete;
 
   int64_t now_ms() const override;
+  int64_t timer_ms() const override;
   TimerId schedule_at(int64_t due_ms, std::function<void()> fn) override;
   bool cancel(TimerId id) override;
 
  private:
   void run();
 
-  using Key = std::pair<int64_t, uint64_t>;
+  using Key = std::pair<int64_t, uint64_t>;  // (due on the monotonic clock, sequence)
   std::mutex& callback_mutex_;
+  const TimeSource& source_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   uint64_t next_seq_ = 1;

@@ -5,6 +5,7 @@
 
 #include "scenarios/format/strict_json.h"
 #include "scenarios/format/timefmt.h"
+#include "sim/assert.h"
 #include "sim/variant.h"
 
 namespace th {
@@ -484,6 +485,9 @@ HttpResponse RestDialect::route(const HttpRequest& req, const std::string& path,
       ObjectReader r(b, "body");
       AgentSelector sel = parse_selector(r, strict);
       done(r, strict);
+      // A long poll: its answer goes to the caller's callback, so a caller that gave
+      // none would leave a waiter that takes the agent's next task for nobody.
+      TH_ASSERT(cb, "a long poll routed for a caller with nowhere to send its answer");
       auto id = service_.listen_as_agent(sel, [cb](std::shared_ptr<const AgentRequest> a) {
         HttpResponse res;
         res.body = agent_request_to_json(a.get());

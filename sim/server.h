@@ -23,6 +23,7 @@ class Server;
 namespace th {
 
 class VirtualClock;
+class TimeSource;
 
 enum class SseChunking {
   kNormal,    // one write per event
@@ -48,6 +49,8 @@ struct ServerOptions {
   // variant.h). A variant overrides the option it stands for (stale_status_version,
   // chunking). Empty: the reference behaviour.
   VariantSet variants;
+  // The system clock's source of time (nullptr: the machine's); tests step its wall clock.
+  const TimeSource* time_source = nullptr;
 };
 
 class ReferenceServer {
@@ -79,7 +82,7 @@ class ReferenceServer {
   };
 
   void handle(const void* request, void* response);
-  HttpResponse wait_for_listen(std::unique_lock<std::mutex>& lock, const HttpRequest& req);
+  HttpResponse answer_or_hold(std::unique_lock<std::mutex>& lock, const HttpRequest& req);
   HttpResponse clock_extension(std::unique_lock<std::mutex>& lock, const HttpRequest& req, const std::string& path);
   void serve_stream(void* response, const StreamHandle& h);
   std::vector<std::string> frame(const std::vector<std::string>& events, LiveStream& live) const;

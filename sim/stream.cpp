@@ -54,7 +54,7 @@ Subscription::Subscription(Clock& clock, uint64_t id, int64_t heartbeat_interval
 Subscription::~Subscription() { Subscription::stop(); }
 
 void Subscription::start() {
-  start_ms_ = clock_.now_ms();
+  start_ms_ = clock_.timer_ms();  // heartbeats fall due on the timers' timeline
   last_sent_ms_ = start_ms_;
   schedule_heartbeat();
 }
@@ -81,7 +81,7 @@ void Subscription::schedule_heartbeat() {
 // a busy stream goes without heartbeats (a client's liveness check counts only those).
 bool Subscription::skips_heartbeat() const {
   return mutant_ == Mutant::kHeartbeatsStopWhileUpdatesFlow && last_event_ms_ &&
-         clock_.now_ms() - *last_event_ms_ < heartbeat_interval_ms_;
+         clock_.timer_ms() - *last_event_ms_ < heartbeat_interval_ms_;
 }
 
 void Subscription::stop() {
@@ -102,13 +102,13 @@ bool Subscription::emit(StreamMessage m) {
   // Stamped here, once: a real clock moves between two reads.
   m.time_ms = clock_.now_ms();
   const bool heartbeat = m.kind == StreamMessage::Kind::kHeartbeat;
-  if (!heartbeat) last_event_ms_ = m.time_ms;
+  if (!heartbeat) last_event_ms_ = clock_.timer_ms();
   if (!outbox_->push(std::move(m))) {
     stop();  // overflow ended the stream
     return false;
   }
   if (heartbeat_restarts_) {
-    last_sent_ms_ = clock_.now_ms();
+    last_sent_ms_ = clock_.timer_ms();
     // The heartbeat's own timer schedules the next one when it fires.
     if (!heartbeat && heartbeat_timer_) {
       clock_.cancel(*heartbeat_timer_);

@@ -131,6 +131,7 @@ class Subscription {
   bool skips_heartbeat() const;
   uint64_t id_;
   int64_t heartbeat_interval_ms_;
+  // On the timers' timeline (Clock::timer_ms), never the wall clock's.
   int64_t start_ms_ = 0;
   int64_t heartbeats_sent_ = 0;
   std::optional<int64_t> last_event_ms_;  // the last message other than a heartbeat

@@ -101,3 +101,51 @@ TEST_CASE("sse: faults are recorded, never thrown", "[sse]") {
   CHECK_FALSE(th::conform::valid_utf8("\xED\xA0\x80"));      // a surrogate
   CHECK_FALSE(th::conform::valid_utf8("\xE2\x82"));          // cut short
 }
+
+// Bounds (limits.h): a line or an event beyond its bound stops the parser for good with
+// the option's name, and memory stays within the bound whatever follows.
+TEST_CASE("sse: a line longer than its bound stops the parser, naming the option", "[sse][bound]") {
+  SseParser p;
+  p.set_bounds(64, 1024);
+  p.feed("data: {\"event\":\"heartbeat\"}\n\n");
+  p.feed("data: " + std::string(100, 'x'));
+  CHECK(p.overflow().find("--max-sse-line-bytes") != std::string::npos);
+  p.feed("\n\ndata: later\n\n");  // ignored
+  p.finish();
+  CHECK(p.events().size() == 1);
+}
+
+TEST_CASE("sse: an event's data beyond its bound stops the parser", "[sse][bound]") {
+  SseParser p;
+  p.set_bounds(64, 100);
+  for (int i = 0; i < 5; ++i) p.feed("data: " + std::string(40, 'y') + "\n");
+  CHECK(p.overflow().find("--max-sse-event-bytes") != std::string::npos);
+  CHECK(p.events().empty());
+}
+
+TEST_CASE("sse: bytes that are not UTF-8 outside data are malformed; a fault's text is safe to print", "[sse]") {
+  SseParser p;
+  p.feed(": comment \xff\xfe\n");
+  p.feed("na\xc3me: v\n");
+  p.feed("data: {}\n\n");
+  REQUIRE(p.malformed().size() == 2);
+  CHECK(p.malformed()[0].find("\\xff") != std::string::npos);
+  CHECK(th::conform::valid_utf8(p.last_comment()));
+  for (const auto& f : p.faults()) CHECK(th::conform::valid_utf8(f));
+}
+
+TEST_CASE("sse: take_events hands each event over once", "[sse]") {
+  SseParser p;
+  p.feed("data: 1\n\ndata: 2\n\n");
+  CHECK(p.take_events().size() == 2);
+  p.feed("data: 3\n\n");
+  const auto rest = p.take_events();
+  REQUIRE(rest.size() == 1);
+  CHECK(rest[0].data == "3");
+}
+
+TEST_CASE("sse: a flood of faults is kept to a bound", "[sse][bound]") {
+  SseParser p;
+  for (int i = 0; i < 10'000; ++i) p.feed("bogus: field\n");
+  CHECK(p.faults().size() <= 101);
+}

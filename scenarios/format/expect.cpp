@@ -38,6 +38,13 @@ void copy_int_if(json& out, const char* key, const json* v) {
   copy_if(out, key, v);
 }
 
+// The value of a string field, or "" (whatever type a server sent instead).
+const std::string& str_of(const json& j, const char* key) {
+  static const std::string kEmpty;
+  const json* v = find_path(j, {key});
+  return v && v->is_string() ? v->get_ref<const std::string&>() : kEmpty;
+}
+
 std::string describe(const json& f) {
   std::string s = "t=" + std::to_string(f.value("t_ms", int64_t{0}));
   for (const char* k : {"eventType", "request", "taskId", "status", "statusVersion", "errorCode", "sequence"}) {
@@ -141,7 +148,7 @@ void check_list(Sink& fails, const std::string& where, const char* what,
 std::vector<json> of_kind(const ObservedStream& st, const char* event) {
   std::vector<json> out;
   for (const json& f : st.messages) {
-    if (f.value("event", "") == event) out.push_back(f);
+    if (str_of(f, "event") == event) out.push_back(f);
   }
   return out;
 }
@@ -202,7 +209,7 @@ bool json_subset_match(const json& pattern, const json& actual) {
 json flatten_stream_data(const json& data, int64_t t_ms) {
   json f = {{"t_ms", t_ms}};
   copy_if(f, "event", find_path(data, {"event"}));
-  const std::string event = data.is_object() ? data.value("event", "") : "";
+  const std::string event = str_of(data, "event");
   if (event == "task_event") {
     copy_if(f, "eventType", find_path(data, {"taskEvent", "eventType"}));
     copy_if(f, "taskId", find_path(data, {"taskEvent", "task", "version", "taskId"}));

@@ -83,3 +83,54 @@ TEST_CASE("system clock runs timers on its thread under the model lock", "[clock
   CHECK_FALSE(cancelled_fired);
   CHECK(clock.now_ms() > 1'700'000'000'000);  // epoch ms, after 2023
 }
+
+namespace {
+
+// The machine's time with a wall clock a test can step, as NTP or an operator does;
+// its monotonic clock is the machine's.
+class SteppedTime final : public th::TimeSource {
+ public:
+  int64_t wall_ms() const override { return th::machine_time().wall_ms() + offset_ms_.load(); }
+  int64_t monotonic_ms() const override { return th::machine_time().monotonic_ms(); }
+  void step(int64_t ms) { offset_ms_ += ms; }
+
+ private:
+  std::atomic<int64_t> offset_ms_{0};
+};
+
+constexpr int64_t kHourMs = 3'600'000;
+
+}  // namespace
+
+TEST_CASE("system clock timers wait on the monotonic clock: a wall clock stepped back stalls none", "[clock]") {
+  std::mutex model;
+  SteppedTime time;
+  th::SystemClock clock(model, time);
+  std::atomic<int> fired{0};
+  {
+    std::lock_guard<std::mutex> lock(model);
+    clock.schedule_after(100, [&] { ++fired; });
+  }
+  time.step(-kHourMs);
+  // Due 100 ms after it was set, whatever the wall clock says; a generous bound.
+  for (int i = 0; i < 300 && fired == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(fired == 1);
+}
+
+TEST_CASE("system clock timers wait on the monotonic clock: a wall clock stepped forward fires none early", "[clock]") {
+  std::mutex model;
+  SteppedTime time;
+  th::SystemClock clock(model, time);
+  std::atomic<int> fired{0};
+  const int64_t before = clock.now_ms();
+  {
+    std::lock_guard<std::mutex> lock(model);
+    clock.schedule_after(1000, [&] { ++fired; });
+  }
+  time.step(kHourMs);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(fired == 0);
+  CHECK(clock.now_ms() >= before + kHourMs);  // timestamps follow the wall clock
+  for (int i = 0; i < 300 && fired == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(fired == 1);
+}

@@ -10,9 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 
+#include "scenarios/format/timefmt.h"
+#include "sim/clock.h"
 #include "sim/server.h"
 #include "sim/tests/live_server.h"
 #include "sim/tests/sse_client.h"
@@ -63,6 +66,35 @@ TEST_CASE("live: every endpoint over HTTP", "[live]") {
   CHECK(manual.wait_finished());
 }
 
+// A long poll is decided by the route, not by the spelling of the path: the listen
+// endpoint with a trailing slash (which the router accepts) must be held like any
+// other listen, not answered at once while its waiter stays behind to take the next
+// task for the agent and hand it to nobody.
+TEST_CASE("live: a listen at /api/v1/agent/listen/ (trailing slash) is held and gets the task", "[live][agent]") {
+  ServerOptions o;
+  o.service.listen_hold_ms = 10'000;
+  Live s(o);
+  httplib::Client agent("127.0.0.1", s.port);
+  agent.set_read_timeout(15, 0);
+  int status = 0;
+  std::string body;
+  std::thread listening([&] {
+    auto r = agent.Post("/api/v1/agent/listen/", s.auth(), R"({"agentSelector":{"entityIds":["agent-9"]}})",
+                        "application/json");
+    if (r) status = r->status, body = r->body;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // held by now (or, wrongly, answered)
+  REQUIRE(s.post("/api/v1/tasks", R"({"taskId":"task-9","relations":{"assignee":{"system":{"entityId":"agent-9"}}}})")
+              ->status == 201);
+  listening.join();
+  CHECK(status == 200);
+  const json answer = json::parse(body, nullptr, false);
+  REQUIRE(answer.is_object());
+  CHECK(answer.contains("executeRequest"));
+  CHECK(answer.value("executeRequest", json::object()).value("task", json::object()).value("version", json::object()).value(
+            "taskId", "") == "task-9");
+}
+
 TEST_CASE("live: every client mistake is a 4xx with a JSON body", "[live][errors]") {
   ServerOptions o;
   o.max_body_bytes = 1024;
@@ -95,6 +127,46 @@ TEST_CASE("live: SSE heartbeats in real time, content type and caching", "[live]
   CHECK(sse.content_type() == "text/event-stream");
   CHECK(sse.cache_control() == "no-cache");
   for (const auto& e : sse.events()) CHECK(e["event"] == "heartbeat");
+}
+
+namespace {
+// The machine's time with a wall clock the test steps (see clock_test.cpp).
+class SteppedTime final : public TimeSource {
+ public:
+  int64_t wall_ms() const override { return machine_time().wall_ms() + offset_ms_.load(); }
+  int64_t monotonic_ms() const override { return machine_time().monotonic_ms(); }
+  void step(int64_t ms) { offset_ms_ += ms; }
+
+ private:
+  std::atomic<int64_t> offset_ms_{0};
+};
+}  // namespace
+
+// Heartbeats fall due on a monotonic clock; only their timestamps come from the wall
+// clock. A wall clock stepped back an hour must not stall them, and one stepped forward
+// must not release an hour's worth at once.
+TEST_CASE("live: heartbeats keep their pace when the wall clock steps", "[live][sse][clock]") {
+  SteppedTime time;
+  ServerOptions o;
+  o.time_source = &time;
+  Live s(o);
+  SseClient sse(s.port, "/api/v1/tasks/stream", R"({"heartbeatIntervalMs":100})");
+  REQUIRE(sse.wait_events(2));
+  time.step(-3'600'000);
+  const size_t after_back = sse.events().size();
+  REQUIRE(sse.wait_events(after_back + 3));  // within the client's deadline, not an hour
+  time.step(7'200'000);
+  const size_t after_forward = sse.events().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const size_t beats = sse.events().size() - after_forward;
+  CHECK(beats <= 15);  // about 5; not the 36,000 an hour holds
+  CHECK(beats >= 1);
+  const auto events = sse.events();
+  REQUIRE(events.size() > after_forward);
+  // The last heartbeat's timestamp is the stepped wall clock's (an hour ahead).
+  const auto stamp = parse_rfc3339(events.back().value("timestamp", ""));
+  REQUIRE(stamp);
+  CHECK(*stamp > machine_time().wall_ms() + 3'000'000);
 }
 
 TEST_CASE("live: preexisting tasks before live ones", "[live][sse]") {
