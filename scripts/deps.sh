@@ -11,6 +11,7 @@ PACKAGES=(
   catch2            # v2 unit test framework
   nlohmann-json3-dev
   libcpp-httplib-dev
+  libssl-dev        # the runner's own HTTPS client (conformance/connection.cpp) links OpenSSL directly
   librapidcheck-dev
   libjemalloc-dev   # tasksim is allocation-bound: jemalloc judges ~25% more generated workloads a second
   chromium          # a real browser for the HTML report's DOM test
